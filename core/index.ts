@@ -1,0 +1,3 @@
+export * from "./duration.js";
+export * from "./reading.js";
+export * from "./time.js";
