@@ -35,7 +35,8 @@ export const CORE_SENSOR_TYPES = ["temperature", "humidity", "presence", "light"
 export const BINARY_SENSOR_TYPES: ReadonlySet<string> = new Set(["presence", "light"]);
 export const MAX_NAME_LENGTH = 128;
 
-// C0 controls, DEL and C1 controls.
+// C0 controls, DEL and C1 controls: the point of this pattern.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is its purpose
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 const name = z
