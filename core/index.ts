@@ -1,3 +1,4 @@
 export * from "./duration.js";
+export * from "./light-presence.js";
 export * from "./reading.js";
 export * from "./time.js";
