@@ -1,0 +1,270 @@
+// `homestream stats`: window results (JSONL) from a recorded log of readings, computed by the
+// same core WindowEngine the windowed-stats node runs (shared design, "Window results").
+import { Command, Option } from "commander";
+import { parseDuration } from "../core/duration.js";
+import { WindowEngine, type WindowInput, type WindowResult } from "../core/window-engine.js";
+import {
+  GROUP_COLUMNS,
+  type GroupColumn,
+  type OutputMode,
+  type WindowOptions,
+  WindowOptionsError,
+} from "../core/window-options.js";
+import { UsageError } from "./errors.js";
+import { forEachReading, type InputFormat, type InputSummary } from "./input.js";
+import { createJsonlWriter } from "./output.js";
+
+/** The flags as commander hands them over (strings until checked here). */
+export interface StatsFlags {
+  window: string;
+  slide?: string;
+  offset?: string;
+  watermark: string;
+  mode: OutputMode;
+  sensors: string;
+  groupBy: string;
+  trigger?: string;
+  input?: string;
+  format: InputFormat;
+  tz: string;
+  strict?: boolean;
+}
+
+export interface StatsIo {
+  stdout: NodeJS.WritableStream;
+  /** One line of diagnostics (malformed lines, the summary); stderr by default. */
+  log: (line: string) => void;
+}
+
+export interface StatsSummary extends InputSummary {
+  filtered: number;
+  late: number;
+  partiallyLate: number;
+  /** Rows written: final windows (append) or window updates (update). */
+  emitted: number;
+}
+
+export const DEFAULT_TRIGGER = 1000;
+
+const FLAG_OF_FIELD: Record<string, string> = {
+  windowMs: "--window",
+  slideMs: "--slide",
+  offsetMs: "--offset",
+  watermarkDelayMs: "--watermark",
+  mode: "--mode",
+  groupBy: "--group-by",
+  sensorTypes: "--sensors",
+};
+
+function duration(flag: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}`);
+  }
+}
+
+function list(text: string): string[] {
+  return text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+/** Turns the flags into engine options, or throws a UsageError naming the flag. */
+export function statsOptions(flags: StatsFlags): { engine: WindowOptions; trigger: number } {
+  const windowMs = duration("--window", flags.window);
+  if (windowMs <= 0) throw new UsageError(`--window: must be longer than 0, got "${flags.window}"`);
+  const slideMs = flags.slide === undefined ? undefined : duration("--slide", flags.slide);
+  if (slideMs !== undefined && slideMs <= 0)
+    throw new UsageError(`--slide: must be longer than 0, got "${flags.slide}"`);
+  if (slideMs !== undefined && slideMs > windowMs) {
+    // Spark's window() has the same rule: a slide longer than the window would skip readings.
+    throw new UsageError(
+      `--slide ${flags.slide} is longer than --window ${flags.window}; use a slide <= window`,
+    );
+  }
+  const offsetMs = flags.offset === undefined ? undefined : duration("--offset", flags.offset);
+  if (offsetMs !== undefined && offsetMs >= (slideMs ?? windowMs)) {
+    throw new UsageError(
+      `--offset ${flags.offset} must be shorter than the slide (or window when not sliding)`,
+    );
+  }
+  const watermarkDelayMs = duration("--watermark", flags.watermark);
+
+  const sensors = list(flags.sensors);
+  if (sensors.length === 0) throw new UsageError('--sensors: name at least one sensor type, or "all"');
+  const sensorTypes = sensors.length === 1 && sensors[0]?.toLowerCase() === "all" ? undefined : sensors;
+
+  const columns = list(flags.groupBy);
+  const groupBy: GroupColumn[] = [];
+  if (!(columns.length === 1 && columns[0]?.toLowerCase() === "none")) {
+    for (const c of columns) {
+      if (!(GROUP_COLUMNS as readonly string[]).includes(c)) {
+        throw new UsageError(`--group-by: unknown column "${c}" (use ${GROUP_COLUMNS.join(", ")} or none)`);
+      }
+      if (!groupBy.includes(c as GroupColumn)) groupBy.push(c as GroupColumn);
+    }
+  }
+
+  let trigger = DEFAULT_TRIGGER;
+  if (flags.trigger !== undefined) {
+    if (flags.mode !== "update") throw new UsageError("--trigger applies to --mode update only");
+    if (!/^\d+$/.test(flags.trigger.trim()) || Number(flags.trigger) < 1) {
+      throw new UsageError(`--trigger: must be a whole number of readings >= 1, got "${flags.trigger}"`);
+    }
+    trigger = Number(flags.trigger);
+  }
+
+  return {
+    engine: { windowMs, slideMs, offsetMs, watermarkDelayMs, mode: flags.mode, groupBy, sensorTypes },
+    trigger,
+  };
+}
+
+function engineFor(options: WindowOptions): WindowEngine {
+  try {
+    return new WindowEngine(options);
+  } catch (err) {
+    if (!(err instanceof WindowOptionsError)) throw err;
+    const [first] = err.issues;
+    const flag = FLAG_OF_FIELD[first?.field.split(".")[0] ?? ""] ?? "options";
+    throw new UsageError(`${flag}: ${first?.message ?? err.message}`);
+  }
+}
+
+/** Runs the analysis over the input; resolves with the counts once every window is written. */
+export async function runStats(
+  flags: StatsFlags,
+  io: StatsIo = {
+    stdout: process.stdout,
+    log: (line) => process.stderr.write(`${line}\n`),
+  },
+): Promise<StatsSummary> {
+  const { engine: options, trigger } = statsOptions(flags);
+  const engine = engineFor(options);
+  const out = createJsonlWriter(io.stdout);
+  const update = options.mode === "update";
+  let emitted = 0;
+  let sinceTrigger = 0;
+
+  // Synchronous unless the output pushes back, so the common reading costs no promise.
+  const write = (rows: readonly WindowResult[], from = 0): Promise<void> | undefined => {
+    for (let i = from; i < rows.length; i++) {
+      emitted++;
+      const pending = out.write(rows[i]);
+      if (pending) return pending.then(() => write(rows, i + 1));
+    }
+    return undefined;
+  };
+
+  const input = await forEachReading(
+    {
+      input: flags.input,
+      format: flags.format,
+      timeZone: flags.tz,
+      strict: flags.strict,
+      command: "stats",
+      log: io.log,
+    },
+    ({ reading, time }) => {
+      const input: WindowInput = reading;
+      const { closed } = engine.add(input, time);
+      const pending = closed.length > 0 ? write(closed) : undefined;
+      if (!update || ++sinceTrigger < trigger) return pending;
+      sinceTrigger = 0;
+      // Like a Spark micro-batch of `trigger` rows: what changed in it comes out together.
+      return pending ? pending.then(() => write(engine.takeUpdates())) : write(engine.takeUpdates());
+    },
+  );
+  // End of input: close every open window (append) or emit the last changes (update).
+  await write(engine.flush());
+  await out.end();
+
+  const c = engine.counters;
+  const summary: StatsSummary = {
+    ...input,
+    filtered: c.filtered,
+    late: c.late,
+    partiallyLate: c.partiallyLate,
+    emitted,
+  };
+  const partly = c.partiallyLate > 0 ? ` (${c.partiallyLate} more dropped from some windows)` : "";
+  io.log(
+    `stats: ${input.lines} lines, ${input.readings} readings, ${input.malformed} malformed, ` +
+      `${c.filtered} filtered, ${c.late} late${partly}, ${emitted} ${update ? "window updates" : "windows"}`,
+  );
+  return summary;
+}
+
+export function statsCommand(): Command {
+  return new Command("stats")
+    .summary("windowed avg/min/max/count per room and sensor type, as the original Spark job")
+    .description(
+      "Window results (JSONL) from readings (JSONL or CSV, file or stdin): one line per window and group " +
+        "with window_start, window_end, room, sensor_type, avg_value, min_value, max_value, count.",
+    )
+    .option("--window <duration>", "window size, e.g. 60s, 5m, 1h", "60s")
+    .option("--slide <duration>", "slide for overlapping windows (<= window; default: tumbling)")
+    .option(
+      "--offset <duration>",
+      "shift window starts from the epoch (Spark's startTime), < slide",
+      undefined,
+    )
+    .option("--watermark <duration>", "how far behind the latest event time a reading may arrive", "0s")
+    .addOption(
+      new Option(
+        "--mode <mode>",
+        "append: each window once, when final; update: changed windows every --trigger readings",
+      )
+        .choices(["append", "update"])
+        .default("append"),
+    )
+    .option(
+      "--trigger <readings>",
+      `update mode: emit the windows changed in every batch of this many readings (default ${DEFAULT_TRIGGER})`,
+    )
+    .option(
+      "--sensors <types>",
+      'sensor types to aggregate, comma-separated, or "all"',
+      "temperature,humidity",
+    )
+    .option(
+      "--group-by <columns>",
+      'room, sensor_type, device_id (comma-separated) or "none"',
+      "room,sensor_type",
+    )
+    .option("--input <file>", "read this file instead of stdin (- for stdin)")
+    .addOption(
+      new Option("--format <format>", "input format (auto: by extension, else by first character)")
+        .choices(["auto", "jsonl", "csv"])
+        .default("auto"),
+    )
+    .option("--tz <zone>", "IANA time zone for timestamps without Z or offset", "UTC")
+    .option("--strict", "stop at the first malformed line (exit 1) instead of skipping it")
+    .addHelpText(
+      "after",
+      `
+Semantics (Spark Structured Streaming's window() and withWatermark()):
+  Windows are [start, end) in event time, aligned to the epoch (plus --offset);
+  with --slide a reading counts in every window that holds it. The watermark
+  is the latest event time seen minus --watermark, and never moves back. A
+  window is final once the watermark reaches its end. A reading whose windows
+  are all final is late: dropped and counted (with --slide, it is dropped only
+  from its final windows). Each reading is checked against the watermark from
+  before it. Readings of other sensor types are skipped and do not move the
+  watermark. At the end of the input every open window is closed: append mode
+  writes the rest, update mode the windows changed since its last batch.
+  A summary line goes to stderr.
+
+Examples:
+  homestream stats --input readings.jsonl
+  homestream sim --count 10000 | homestream stats --window 5m --slide 1m \\
+    --watermark 30s
+  homestream stats --input log.csv --mode update --trigger 500 --sensors all
+`,
+    )
+    .action(async (flags: StatsFlags) => {
+      await runStats(flags);
+    });
+}
