@@ -1,0 +1,56 @@
+// The slice of Node-RED's node API our nodes use, typed here so the adapters stay strict
+// without pulling in @types/node-red (which lags the runtime and types `msg` loosely).
+
+export interface NodeMessage {
+  _msgid?: string;
+  payload?: unknown;
+  topic?: string;
+  [key: string]: unknown;
+}
+
+export interface NodeStatus {
+  fill?: "red" | "green" | "yellow" | "blue" | "grey";
+  shape?: "ring" | "dot";
+  text?: string;
+}
+
+/** `send` as passed to an input handler: one entry per output, `null` skips an output. */
+export type SendFunction = (msg: NodeMessage | null | Array<NodeMessage | NodeMessage[] | null>) => void;
+export type DoneFunction = (err?: Error) => void;
+
+export interface NodeDef {
+  id: string;
+  type: string;
+  name?: string;
+  z?: string;
+  [key: string]: unknown;
+}
+
+/** A node instance as Node-RED builds it (the fields and methods we rely on). */
+export interface Node<TCredentials = Record<string, string | undefined>> {
+  readonly id: string;
+  readonly type: string;
+  name?: string;
+  credentials: TCredentials;
+  on(event: "input", listener: (msg: NodeMessage, send: SendFunction, done: DoneFunction) => void): void;
+  on(event: "close", listener: (removed: boolean, done: () => void) => void): void;
+  send(msg: NodeMessage | null | Array<NodeMessage | NodeMessage[] | null>): void;
+  status(status: NodeStatus): void;
+  log(msg: unknown): void;
+  warn(msg: unknown): void;
+  error(err: unknown, msg?: NodeMessage): void;
+  debug(msg: unknown): void;
+  trace(msg: unknown): void;
+}
+
+export interface NodeAPI {
+  nodes: {
+    createNode(node: object, def: NodeDef): void;
+    // biome-ignore lint/suspicious/noExplicitAny: Node-RED calls the constructor with `this` bound to a fresh node.
+    registerType(type: string, ctor: (this: any, def: any) => void, opts?: { credentials?: object }): void;
+    getNode(id: string): unknown;
+  };
+  settings: { fileWorkingDirectory?: string; [key: string]: unknown };
+  /** Translates a key in this node set's catalog (Node-RED prefixes the namespace). */
+  _(key: string, substitutions?: Record<string, unknown>): string;
+}

@@ -1,0 +1,88 @@
+// Shared set-up for the node tests: the real Node-RED 5 runtime through
+// node-red-node-test-helper, and event-driven waits (no sleeps) on helper and catch nodes.
+import { createRequire } from "node:module";
+import helper from "node-red-node-test-helper";
+
+helper.init(createRequire(import.meta.url).resolve("node-red"));
+
+export { helper };
+
+export type Msg = Record<string, unknown> & {
+  payload?: unknown;
+  topic?: string;
+  error?: { message: string };
+};
+
+/** Resolves with the next `count` messages the node with `id` receives; rejects after `timeoutMs`. */
+export function messages(id: string, count: number, timeoutMs = 5000): Promise<Msg[]> {
+  const node = helper.getNode(id);
+  if (!node) throw new Error(`no node ${id} in the flow`);
+  return new Promise((resolve, reject) => {
+    const got: Msg[] = [];
+    const timer = setTimeout(
+      () => reject(new Error(`node ${id}: ${got.length} of ${count} messages after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    node.on("input", ((msg: Msg) => {
+      got.push(msg);
+      if (got.length === count) {
+        clearTimeout(timer);
+        resolve(got);
+      }
+    }) as (...args: never[]) => void);
+  });
+}
+
+/** The next message the node with `id` receives. */
+export async function message(id: string, timeoutMs = 5000): Promise<Msg> {
+  const [msg] = await messages(id, 1, timeoutMs);
+  return msg as Msg;
+}
+
+/** Resolves when the node with `id` sets a status matching `predicate`. */
+export function statusOf(
+  id: string,
+  predicate: (s: { fill?: string; shape?: string; text?: string }) => boolean,
+  timeoutMs = 5000,
+): Promise<{ fill?: string; shape?: string; text?: string }> {
+  const node = helper.getNode(id);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`node ${id}: no matching status after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    node.on("call:status", ((call: { args: [{ fill?: string; shape?: string; text?: string }] }) => {
+      const s = call.args[0];
+      if (predicate(s)) {
+        clearTimeout(timer);
+        resolve(s);
+      }
+    }) as (...args: never[]) => void);
+  });
+}
+
+/**
+ * A flow tab holding the given nodes, plus a catch node ("catch" -> helper "caught"). Node-RED 5
+ * treats a node without x/y as a config node, so flow nodes get a position; nodes passed with
+ * `config: true` are config nodes (no position, no tab).
+ */
+export function flowWithCatch(nodes: Record<string, unknown>[]): Record<string, unknown>[] {
+  const placed = nodes.map(({ config, ...n }) =>
+    config ? n : { z: "tab", x: 100, y: 100, wires: [], ...n },
+  );
+  return [
+    { id: "tab", type: "tab", label: "test" },
+    ...placed,
+    {
+      id: "catch",
+      type: "catch",
+      z: "tab",
+      x: 100,
+      y: 200,
+      scope: null,
+      uncaught: false,
+      wires: [["caught"]],
+    },
+    { id: "caught", type: "helper", z: "tab", x: 300, y: 200, wires: [] },
+  ];
+}
