@@ -1,0 +1,22 @@
+// What the bridge hands its records to: the Kafka producer behind a small interface of our own, so the
+// MQTT side can be tested (and reasoned about) without knowing the client library.
+
+/** One Kafka record as the bridge builds it. */
+export interface OutRecord {
+  topic: string;
+  /** Partitioning key: the reading's room (design: all sensors of a room in one partition). */
+  key: string | null;
+  value: Buffer | string;
+  headers: Record<string, string | Buffer>;
+}
+
+export interface RecordSink {
+  /** Connects (or starts connecting) to Kafka. */
+  start(): Promise<void>;
+  /** Resolves once Kafka has acknowledged the record; rejects when it could not be delivered. */
+  send(record: OutRecord): Promise<void>;
+  /** True while Kafka answers (drives /healthz). */
+  reachable(): boolean;
+  /** Waits (at most `timeoutMs`) for every accepted record to be acknowledged or failed, then disconnects. */
+  close(timeoutMs: number): Promise<void>;
+}

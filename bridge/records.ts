@@ -1,0 +1,125 @@
+// One MQTT message -> the Kafka records it becomes: a reading record per valid reading, and one
+// dead-letter record (original bytes, topic, reason) when anything in it was rejected. Pure.
+import { adaptPayload, type Rejection } from "../core/payload-adapters.js";
+import { toIso } from "../core/time.js";
+import { readingDefaults, recordAddress, sourceVars, type TopicMapping } from "../core/topic-mapping.js";
+import {
+  HEADER_MQTT_CLIENT_ID,
+  HEADER_MQTT_QOS,
+  HEADER_MQTT_TOPIC,
+  HEADER_ORIGINAL_SIZE,
+  HEADER_RECEIVED_AT,
+  HEADER_REJECT_DETAIL,
+  HEADER_REJECT_REASON,
+} from "./headers.js";
+import type { OutRecord } from "./record-sink.js";
+
+export interface InboundMessage {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  /** Publishing client (embedded broker only). */
+  clientId?: string;
+  /** Receive time, epoch ms. */
+  receivedAt: number;
+}
+
+export interface PlanOptions {
+  mapping: TopicMapping;
+  dlqTopic: string;
+  /** Larger payloads are rejected without being parsed; their dead letter keeps this many bytes. */
+  maxPayloadBytes: number;
+  /** What to do with a topic no rule matches. */
+  unmatched: "dead-letter" | "ignore";
+  timeZone: string;
+}
+
+export interface Plan {
+  records: OutRecord[];
+  /** How many of `records` are readings (the rest is at most one dead letter). */
+  readings: number;
+  rejections: Rejection[];
+}
+
+function provenance(msg: InboundMessage): Record<string, string> {
+  const headers: Record<string, string> = {
+    [HEADER_MQTT_TOPIC]: msg.topic,
+    [HEADER_MQTT_QOS]: String(msg.qos),
+    [HEADER_RECEIVED_AT]: toIso(msg.receivedAt),
+  };
+  if (msg.clientId !== undefined) headers[HEADER_MQTT_CLIENT_ID] = msg.clientId;
+  return headers;
+}
+
+function deadLetter(
+  msg: InboundMessage,
+  rejections: Rejection[],
+  key: string | null,
+  opts: PlanOptions,
+): OutRecord {
+  const headers: Record<string, string | Buffer> = provenance(msg);
+  // Several rejections (a sensor object with two bad fields) share one dead letter; the first names it.
+  headers[HEADER_REJECT_REASON] = (rejections[0] as Rejection).reason;
+  headers[HEADER_REJECT_DETAIL] = rejections.map((r) => r.detail).join("; ");
+  let value = msg.payload;
+  if (value.length > opts.maxPayloadBytes) {
+    headers[HEADER_ORIGINAL_SIZE] = String(value.length);
+    value = value.subarray(0, opts.maxPayloadBytes);
+  }
+  return { topic: opts.dlqTopic, key, value, headers };
+}
+
+/** Plans the records for one message. Never throws on bad input. */
+export function planRecords(msg: InboundMessage, opts: PlanOptions): Plan {
+  const m = opts.mapping.match(msg.topic);
+  const fail = (rejection: Rejection, key: string | null = null): Plan => ({
+    records: [deadLetter(msg, [rejection], key, opts)],
+    readings: 0,
+    rejections: [rejection],
+  });
+  if (!m) {
+    const rejection: Rejection = {
+      reason: "unmatched_topic",
+      detail: `no mapping rule matches topic "${msg.topic}"`,
+    };
+    if (opts.unmatched === "ignore") return { records: [], readings: 0, rejections: [rejection] };
+    return fail(rejection);
+  }
+  const roomKey = m.vars.room ?? null;
+  if (msg.payload.length > opts.maxPayloadBytes) {
+    return fail(
+      {
+        reason: "payload_too_large",
+        detail: `the payload has ${msg.payload.length} bytes, more than the ${opts.maxPayloadBytes} allowed`,
+      },
+      roomKey,
+    );
+  }
+  const vars = sourceVars(m, { topic: msg.topic, clientId: msg.clientId });
+  const defaults = readingDefaults(m, vars);
+  if (!defaults.ok) return fail({ reason: "template_error", detail: defaults.detail }, roomKey);
+  const adapted = adaptPayload(msg.payload, m.rule.payload, {
+    ...defaults.value,
+    receivedAt: msg.receivedAt,
+    timeZone: opts.timeZone,
+  });
+  const records: OutRecord[] = [];
+  const rejections = adapted.rejections;
+  const headers = provenance(msg);
+  for (const timed of adapted.readings) {
+    const address = recordAddress(m, vars, timed.reading);
+    if (!address.ok) {
+      rejections.push({ reason: "template_error", detail: address.detail });
+      continue;
+    }
+    records.push({
+      topic: address.value.topic,
+      key: address.value.key,
+      value: JSON.stringify(timed.reading),
+      headers,
+    });
+  }
+  const readings = records.length;
+  if (rejections.length > 0) records.push(deadLetter(msg, rejections, roomKey, opts));
+  return { records, readings, rejections };
+}

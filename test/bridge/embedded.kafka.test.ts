@@ -1,0 +1,89 @@
+// The embedded broker into the real Kafka broker: QoS 1 acknowledged only after Kafka has the record,
+// keys by room, provenance headers, and a third-party client (Mosquitto's mosquitto_pub) checked with kcat.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kafka, kcatConsumeAll, noBroker } from "../kafka/helpers.js";
+import { connect, reading, readTopic, startTestBridge, type TestBridge, topicSize } from "./helpers.js";
+
+const execFileAsync = promisify(execFile);
+
+describe.skipIf(noBroker)("embedded broker -> Kafka", () => {
+  let t: TestBridge;
+  beforeAll(async () => {
+    t = await startTestBridge(kafka.brokers);
+  });
+  afterAll(async () => {
+    await t?.bridge.stop();
+  });
+
+  it("acknowledges QoS 1 only once Kafka has the record, keyed by room, with provenance headers", async () => {
+    const rooms = ["kitchen", "bedroom", "living_room"];
+    const clients = await Promise.all(rooms.map((room) => connect(t.url, { clientId: `dev-${room}` })));
+    const perClient = 20;
+    await Promise.all(
+      clients.map(async (client, i) => {
+        const room = rooms[i] as string;
+        for (let seq = 0; seq < perClient; seq++) {
+          await client.publishAsync(`home/${room}/temperature`, JSON.stringify(reading(seq, room)), {
+            qos: 1,
+          });
+        }
+      }),
+    );
+    // Every PUBACK above came after Kafka's acknowledgement, so Kafka already holds all of them.
+    expect(await topicSize(kafka.brokers, t.topic)).toBe(rooms.length * perClient);
+    await Promise.all(clients.map((c) => c.endAsync()));
+
+    const records = await readTopic(kafka.brokers, t.topic, rooms.length * perClient);
+    expect(records).toHaveLength(rooms.length * perClient);
+    for (const r of records) {
+      const value = JSON.parse(r.value.toString("utf8"));
+      expect(r.key).toBe(value.room);
+      expect(r.headers.mqtt_topic).toBe(`home/${value.room}/temperature`);
+      expect(r.headers.mqtt_client_id).toBe(`dev-${value.room}`);
+      expect(r.headers.mqtt_qos).toBe("1");
+      expect(Date.parse(r.headers.received_at as string)).toBeGreaterThan(0);
+      expect(value).toEqual(reading(value.value, value.room));
+    }
+    // Per room, order is kept: one key, one partition, in publish order.
+    for (const room of rooms) {
+      const values = records.filter((r) => r.key === room).map((r) => JSON.parse(r.value.toString()).value);
+      expect(values).toEqual([...Array(perClient).keys()]);
+    }
+  });
+
+  it("takes mosquitto_pub's bare QoS 1 values, and kcat reads them back keyed by room", async () => {
+    const port = new URL(t.url).port;
+    const sizeBefore = await topicSize(kafka.brokers, t.topic);
+    const pub = (topic: string, message: string) =>
+      execFileAsync(
+        "mosquitto_pub",
+        ["-h", "127.0.0.1", "-p", port, "-q", "1", "-i", "mosq-pub", "-t", topic, "-m", message],
+        {
+          timeout: 10_000,
+        },
+      );
+    await pub("home/garage/temperature", "17.5");
+    await pub("home/garage/light", "ON");
+    await pub("home/garage/presence", "false");
+    expect(await topicSize(kafka.brokers, t.topic)).toBe(sizeBefore + 3);
+
+    const all = await kcatConsumeAll(kafka.brokers.join(","), t.topic);
+    const garage = all.filter((m) => m.key === "garage").map((m) => JSON.parse(m.payload as string));
+    expect(garage.map((g) => [g.sensor_type, g.value, g.device_id])).toEqual([
+      ["temperature", 17.5, "mosq-pub"],
+      ["light", 1, "mosq-pub"],
+      ["presence", 0, "mosq-pub"],
+    ]);
+    const headers = all.find((m) => m.key === "garage")?.headers ?? [];
+    expect(headers).toContain("mqtt_topic");
+    expect(headers[headers.indexOf("mqtt_topic") + 1]).toBe("home/garage/temperature");
+  });
+
+  it("serves /healthz and /metrics", async () => {
+    expect(t.bridge.health().ok).toBe(true);
+    const text = await t.bridge.metrics.registry.metrics();
+    expect(text).toMatch(/homestream_bridge_readings_forwarded_total \d+/);
+  });
+});
