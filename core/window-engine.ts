@@ -105,6 +105,9 @@ interface OpenWindow {
   all: Accumulator[];
 }
 
+/** Largest magnitude of a Date's time value (ECMA-262 §21.4.1.22). */
+const MAX_TIME = 8.64e15;
+
 const NONE: readonly WindowResult[] = Object.freeze([]);
 // Shared, frozen results for the common cases: the hot path allocates nothing per reading.
 const ACCEPTED: AddResult = Object.freeze({ outcome: "accepted", closed: NONE });
@@ -211,6 +214,11 @@ export class WindowEngine {
     }
     const size = this.size;
     const wm = this.wm;
+    // Its windows lie within (time - size, time + size], and must be ISO dates when emitted.
+    // Written so that NaN fails too.
+    if (!(time - size >= -MAX_TIME && time + size <= MAX_TIME)) {
+      throw new RangeError(`event time ${time} is not a finite epoch-ms time within the Date range`);
+    }
     let rem = (time - this.offset) % this.slide;
     if (rem < 0) rem += this.slide;
     const lastStart = time - rem;

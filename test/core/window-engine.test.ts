@@ -276,6 +276,20 @@ describe("WindowEngine: update mode", () => {
   });
 });
 
+describe("WindowEngine: input checks", () => {
+  it("refuses event times whose windows a Date cannot hold, or that are not numbers", () => {
+    const e = new WindowEngine({ windowMs: 60 * S });
+    expect(() => e.add(reading("k", "temperature", 1), Number.NaN)).toThrow(RangeError);
+    expect(() => e.add(reading("k", "temperature", 1), 8.64e15)).toThrow(/Date range/);
+    expect(() => e.add(reading("k", "temperature", 1), -8.64e15)).toThrow(/Date range/);
+    expect(e.add(reading("k", "temperature", 1), 8.64e15 - 60 * S).outcome).toBe("accepted");
+    expect(e.flush()[0]?.window_end).toBe("+275760-09-13T00:00:00.000Z");
+    const early = new WindowEngine({ windowMs: 60 * S });
+    early.add(reading("k", "temperature", 1), -8.64e15 + 60 * S);
+    expect(early.flush()[0]?.window_start).toBe("-271821-04-20T00:01:00.000Z");
+  });
+});
+
 describe("WindowEngine: options", () => {
   it("rejects invalid options with errors naming the field", () => {
     expect(() => new WindowEngine({ windowMs: 0 })).toThrow(WindowOptionsError);
