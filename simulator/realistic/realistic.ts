@@ -26,6 +26,10 @@ export const STEP_MS = 60_000;
 interface Device {
   room: Room;
   sensorType: SensorType;
+  /** Offset of this device's report grid from the start, so devices do not all report at once. */
+  phase: number;
+  /** Index of the next periodic report on the grid. */
+  k: number;
   nextPeriodic: number;
   /** Report time after a state change, if one is pending. */
   nextChange: number | undefined;
@@ -50,10 +54,13 @@ export function* realisticScenario(options: RealisticScenarioOptions): Generator
   const devices: Device[] = [];
   for (const room of ROOMS) {
     for (const sensorType of SENSOR_TYPES) {
+      const phase = reportRng.int(every);
       devices.push({
         room,
         sensorType,
-        nextPeriodic: options.start + reportRng.int(every),
+        phase,
+        k: 0,
+        nextPeriodic: options.start + phase,
         nextChange: undefined,
       });
     }
@@ -111,7 +118,12 @@ export function* realisticScenario(options: RealisticScenarioOptions): Generator
 
     const time = dueAt;
     if (due.nextChange !== undefined && due.nextChange <= due.nextPeriodic) due.nextChange = undefined;
-    else due.nextPeriodic += every - jitterMax + reportRng.int(2 * jitterMax + 1);
+    else {
+      // Jitter around a fixed grid rather than accumulated, so the report rate never drifts.
+      due.k++;
+      due.nextPeriodic =
+        options.start + due.phase + due.k * every - jitterMax + reportRng.int(2 * jitterMax + 1);
+    }
     yield readingEvent(due.room, due.sensorType, measure(due, time), time);
   }
 }
