@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../cli/errors.js";
@@ -302,22 +302,12 @@ describe("homestream stats (in process)", () => {
 });
 
 // The built command in a real process: stdin, stdout, stderr and exit codes. Needs `npm run build`
-// (npm test builds first). Until stats is listed in cli/commands.ts, the driver registers it.
-const dist = resolve(__dirname, "../../dist");
-const built = existsSync(join(dist, "cli", "stats.js")) && existsSync(join(dist, "cli", "main.js"));
-const DRIVER = `
-const dist = process.argv[1];
-const { commands } = require(dist + "/cli/commands.js");
-const { statsCommand } = require(dist + "/cli/stats.js");
-if (!commands.some((make) => make().name() === "stats")) commands.push(statsCommand);
-require(dist + "/cli/main.js").main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
-`;
+// (npm test builds first).
+const main = resolve(__dirname, "../../dist/cli/main.js");
+const built = existsSync(main) && existsSync(join(dirname(main), "stats.js"));
 
 function cli(args: string[], stdin?: string) {
-  return spawnSync(process.execPath, ["-e", DRIVER, dist, "stats", ...args], {
-    input: stdin,
-    encoding: "utf8",
-  });
+  return spawnSync(process.execPath, [main, "stats", ...args], { input: stdin, encoding: "utf8" });
 }
 
 describe.skipIf(!built)("homestream stats (built CLI, real process)", () => {
