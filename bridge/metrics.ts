@@ -71,6 +71,24 @@ export class BridgeMetrics {
     for (const qos of ["0", "1", "2"]) this.received.inc({ qos }, 0);
   }
 
+  /** Totals for the CLI's closing line. */
+  async summary(): Promise<{
+    received: number;
+    forwarded: number;
+    rejected: number;
+    deadLettered: number;
+    droppedQos0: number;
+  }> {
+    const total = async (c: Counter<string>) => (await c.get()).values.reduce((sum, v) => sum + v.value, 0);
+    return {
+      received: await total(this.received),
+      forwarded: await total(this.forwarded),
+      rejected: await total(this.rejected),
+      deadLettered: await total(this.deadLettered),
+      droppedQos0: await total(this.droppedQos0),
+    };
+  }
+
   /** Adds Node's process metrics (CPU, memory, event loop lag): once per process is enough. */
   collectProcessMetrics(): void {
     collectDefaultMetrics({ register: this.registry, prefix: "homestream_bridge_" });
