@@ -4,8 +4,9 @@
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
-/** Largest magnitude a JavaScript Date can hold (ECMA-262 §21.4.1.22). */
-const MAX_EPOCH_MS = 8.64e15;
+/** Years 0001..9999, the range a 4-digit ISO 8601 year can write (and far inside a Date's range). */
+const MIN_EPOCH_MS = -62_135_596_800_000; // 0001-01-01T00:00:00Z (Date.UTC maps year 1 to 1901)
+const MAX_EPOCH_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -73,7 +74,9 @@ export function parseTimestamp(input: unknown, timeZone = "UTC"): TimestampResul
   if (typeof input === "number") {
     if (!Number.isFinite(input))
       return { ok: false, reason: "must be a finite number of epoch milliseconds" };
-    if (Math.abs(input) > MAX_EPOCH_MS) return { ok: false, reason: "epoch milliseconds out of range" };
+    if (input < MIN_EPOCH_MS || input > MAX_EPOCH_MS) {
+      return { ok: false, reason: "epoch milliseconds out of range (years 0001 to 9999)" };
+    }
     return { ok: true, epochMs: Math.trunc(input) };
   }
   if (typeof input !== "string") {

@@ -78,7 +78,10 @@ describe("reading schema", () => {
     );
     expect(reasons({ ...base, timestamp: "2026-02-30T00:00:00Z" })).toMatch(/not a valid calendar date-time/);
     expect(reasons({ ...base, timestamp: "2026-01-01T24:00:00Z" })).toMatch(/not a valid calendar date-time/);
-    expect(reasons({ ...base, timestamp: 1e20 })).toBe("timestamp: epoch milliseconds out of range");
+    expect(reasons({ ...base, timestamp: 1e20 })).toBe(
+      "timestamp: epoch milliseconds out of range (years 0001 to 9999)",
+    );
+    expect(reasons({ ...base, timestamp: 8.6e15 })).toMatch(/out of range/);
     expect(reasons(null)).toBe("a reading must be a JSON object, got null");
     expect(reasons([base])).toBe("a reading must be a JSON object, got array");
   });
