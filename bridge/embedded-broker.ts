@@ -98,11 +98,6 @@ export class EmbeddedBroker {
       done(new Error("the bridge is stopping"), false);
       return;
     }
-    if (this.connectedClients >= this.options.maxConnections) {
-      this.options.metrics.authFailures.inc({ reason: "connection_limit" });
-      done(new Error(`connection limit (${this.options.maxConnections}) reached`), false);
-      return;
-    }
     done(null, true);
   }
 
@@ -112,6 +107,12 @@ export class EmbeddedBroker {
     password: Buffer | undefined,
     done: (error: AuthError | null, success: boolean | null) => void,
   ): void {
+    if (this.connectedClients >= this.options.maxConnections) {
+      this.options.metrics.authFailures.inc({ reason: "connection_limit" });
+      // CONNACK 3, server unavailable [MQTT-3.2.2.3]: the client backs off and tries again later.
+      done(authError(`connection limit (${this.options.maxConnections}) reached`, 3), false);
+      return;
+    }
     const listener = this.#listenerOf.get(client.conn) ?? { name: "unknown", loopback: false };
     this.options.policy.authenticate(username, password, listener).then(
       (outcome) => {

@@ -1,0 +1,104 @@
+// When devices are acknowledged: only after the sink (Kafka) acknowledged their records, in the order
+// their PUBLISH packets arrived [MQTT-4.6.0-2], never while the sink fails, and not at all for what is
+// still pending when the bridge stops. Real mqtt.js clients, an in-memory sink the test controls.
+import { afterEach, describe, expect, it } from "vitest";
+import { connect, startTestBridge, type TestBridge } from "./helpers.js";
+import { MemorySink } from "./memory-sink.js";
+
+const tick = (ms = 50) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let t: TestBridge | undefined;
+afterEach(async () => {
+  await t?.bridge.stop();
+  t = undefined;
+});
+
+describe("QoS 1 acknowledgements", () => {
+  it("wait for the sink, and come in publish order whatever order the sink acknowledges in", async () => {
+    const sink = new MemorySink();
+    sink.autoAck = false;
+    t = await startTestBridge([], {}, { sink });
+    const c = await connect(t.url);
+    const order: number[] = [];
+    const sends = [0, 1, 2, 3, 4].map((i) =>
+      c.publishAsync(`home/r${i}/temperature`, String(i), { qos: 1 }).then(() => order.push(i)),
+    );
+    while (sink.pending.length < 5) await tick(10);
+    await tick();
+    expect(order).toEqual([]);
+    sink.ackAll((n) => [...Array(n).keys()].reverse());
+    await Promise.all(sends);
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+    await c.endAsync();
+  });
+
+  it("are withheld while the sink fails, and follow once it recovers", async () => {
+    const sink = new MemorySink();
+    sink.failWith = new Error("broker unreachable");
+    t = await startTestBridge([], {}, { sink });
+    const c = await connect(t.url);
+    let acked = false;
+    const send = c.publishAsync("home/kitchen/temperature", "20", { qos: 1 }).then(() => {
+      acked = true;
+    });
+    await tick(400);
+    expect(acked).toBe(false);
+    const retries = await t.bridge.metrics.sendRetries.get();
+    expect(retries.values[0]?.value).toBeGreaterThan(0);
+    sink.failWith = undefined;
+    await send;
+    expect(sink.acked).toHaveLength(1);
+    await c.endAsync();
+  });
+
+  it("are never sent for what the sink had not acknowledged when the bridge stopped", async () => {
+    const sink = new MemorySink();
+    sink.autoAck = false;
+    t = await startTestBridge([], { shutdownTimeoutMs: 200 }, { sink });
+    const c = await connect(t.url, { reconnectPeriod: 0 });
+    let acked = false;
+    c.publishAsync("home/kitchen/temperature", "20", { qos: 1 }).then(
+      () => {
+        acked = true;
+      },
+      () => {},
+    );
+    while (sink.pending.length < 1) await tick(10);
+    const closed = new Promise((resolve) => c.once("close", resolve));
+    await t.bridge.stop();
+    await closed;
+    expect(acked).toBe(false);
+    c.end(true);
+  });
+
+  it("are sent for what the sink acknowledges during the stop's grace period", async () => {
+    const sink = new MemorySink();
+    sink.autoAck = false;
+    t = await startTestBridge([], { shutdownTimeoutMs: 5000 }, { sink });
+    const c = await connect(t.url, { reconnectPeriod: 0 });
+    const send = c.publishAsync("home/kitchen/temperature", "20", { qos: 1 });
+    while (sink.pending.length < 1) await tick(10);
+    const stopping = t.bridge.stop();
+    await tick(100);
+    sink.ackAll();
+    await send;
+    await stopping;
+    c.end(true);
+  });
+});
+
+describe("QoS 0", () => {
+  it("is forwarded best effort and dropped (counted) when the buffer is full", async () => {
+    const sink = new MemorySink();
+    sink.autoAck = false;
+    t = await startTestBridge([], { qos0Buffer: 3 }, { sink });
+    const c = await connect(t.url);
+    for (let i = 0; i < 5; i++) await c.publishAsync("home/hall/temperature", String(i), { qos: 0 });
+    await c.endAsync(); // DISCONNECT comes after the five PUBLISHes: all of them have been handled
+    await tick();
+    expect(sink.pending.map((p) => JSON.parse(String(p.record.value)).value)).toEqual([0, 1, 2]);
+    const dropped = await t.bridge.metrics.droppedQos0.get();
+    expect(dropped.values[0]?.value).toBe(2);
+    sink.ackAll();
+  });
+});

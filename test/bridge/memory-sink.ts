@@ -1,0 +1,49 @@
+// A RecordSink in memory for suites that test the MQTT side without Kafka: records are "acknowledged"
+// when the test says so (or at once), and the sink can be made to fail like an unreachable Kafka.
+import type { OutRecord, RecordSink } from "../../bridge/record-sink.js";
+
+export class MemorySink implements RecordSink {
+  readonly acked: OutRecord[] = [];
+  readonly pending: Array<{ record: OutRecord; ack: () => void; fail: (e: Error) => void }> = [];
+  /** When false, send() waits for ackAll()/ackOne(). */
+  autoAck = true;
+  /** When set, send() rejects with it (Kafka unreachable). */
+  failWith: Error | undefined;
+  up = true;
+
+  async start(): Promise<void> {}
+
+  send(record: OutRecord): Promise<void> {
+    if (this.failWith) return Promise.reject(this.failWith);
+    if (this.autoAck) {
+      this.acked.push(record);
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      this.pending.push({
+        record,
+        ack: () => {
+          this.acked.push(record);
+          resolve();
+        },
+        fail: reject,
+      });
+    });
+  }
+
+  /** Acknowledges pending records in the order given by `pick` (default: as sent). */
+  ackAll(order: (n: number) => number[] = (n) => [...Array(n).keys()]): void {
+    const batch = this.pending.splice(0);
+    for (const i of order(batch.length)) batch[i]?.ack();
+  }
+
+  reachable(): boolean {
+    return this.up;
+  }
+
+  async close(): Promise<void> {}
+
+  values(): unknown[] {
+    return this.acked.map((r) => JSON.parse(String(r.value)));
+  }
+}
