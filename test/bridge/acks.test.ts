@@ -64,7 +64,7 @@ describe("QoS 1 acknowledgements", () => {
       () => {},
     );
     while (sink.pending.length < 1) await tick(10);
-    const closed = new Promise((resolve) => c.once("close", resolve));
+    const closed = new Promise<void>((resolve) => c.once("close", () => resolve()));
     await t.bridge.stop();
     await closed;
     expect(acked).toBe(false);

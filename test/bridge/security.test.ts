@@ -56,7 +56,7 @@ describe("users, ACLs and limits on the loopback listener", () => {
     const c = await connect(t.url, { username: "kitchen", password: "pw-kitchen", clientId: "k1" });
     await c.publishAsync("home/kitchen/temperature", JSON.stringify(reading(1, "kitchen")), { qos: 1 });
     expect(sink.values()).toContainEqual(reading(1, "kitchen"));
-    const closed = new Promise((resolve) => c.once("close", resolve));
+    const closed = new Promise<void>((resolve) => c.once("close", () => resolve()));
     const refused = c.publishAsync("home/kitchenette/temperature", "21", { qos: 1 });
     await closed;
     c.end(true);
