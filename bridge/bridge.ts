@@ -80,6 +80,7 @@ export class Bridge {
               topics: [c.kafka.topic, c.kafka.dlqTopic],
               producer: c.kafka.producer,
               connection: c.kafka.connection,
+              probeIntervalMs: c.kafka.probeIntervalMs,
             },
             log,
           )

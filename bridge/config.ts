@@ -105,6 +105,8 @@ const kafka = z
     /** Default `<topic>.dlq`. */
     dlqTopic: kafkaTopic.optional(),
     clientId: z.string().min(1).default("homestream-bridge"),
+    /** How often /healthz asks Kafka whether it answers, ms. */
+    probeIntervalMs: count(100).default(5000),
     /** Passed to the Kafka layer's producer (lingerMs, batchSize, maxBufferedRecords, ...), validated there. */
     producer: z.record(z.string(), z.unknown()).default({}),
     /** Passed to the Kafka layer's connection (ssl, sasl, timeouts), validated there. */
