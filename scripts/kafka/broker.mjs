@@ -77,6 +77,10 @@ function serverProperties({ port, controllerPort, dataDir }) {
     // Tests join groups constantly; the default 3 s delay would only slow them down.
     "group.initial.rebalance.delay.ms=0",
     "auto.create.topics.enable=true",
+    // After a crash (tests kill the broker on purpose) the restarted node is refused registration until
+    // its previous incarnation's session expires: keep that short (default 9 s).
+    "broker.heartbeat.interval.ms=500",
+    "broker.session.timeout.ms=2000",
     "",
   ].join("\n");
 }
@@ -87,7 +91,7 @@ const log4j2Properties = [
   "appender.out.name = OUT",
   "appender.out.layout.type = PatternLayout",
   "appender.out.layout.pattern = [%d] %p %m (%c)%n",
-  "rootLogger.level = WARN",
+  `rootLogger.level = ${process.env.KAFKA_LOG_LEVEL ?? "WARN"}`,
   "rootLogger.appenderRef.out.ref = OUT",
   // Keep the start-up/shut-down lines so server.log shows the broker's life.
   "logger.raft.name = kafka.server.KafkaRaftServer",
@@ -180,10 +184,17 @@ export async function startBroker({
   await writeFile(metaFile, JSON.stringify({ port, controllerPort }));
   const log4jFile = path.join(dir, "log4j2.properties");
   await writeFile(log4jFile, log4j2Properties);
-  const jvm = [`-Xmx${heap}`, "-Djava.awt.headless=true", `-Dlog4j2.configurationFile=${log4jFile}`];
+  const jvm = [
+    `-Xmx${heap}`,
+    ...(process.env.KAFKA_JVM_OPTS?.split(" ").filter(Boolean) ?? []),
+    "-Djava.awt.headless=true",
+    `-Dlog4j2.configurationFile=${log4jFile}`,
+  ];
   if (!formatted) {
-    // A KRaft node refuses to start on unformatted storage; the cluster id is 16 random bytes, base64url.
-    const clusterId = randomBytes(16).toString("base64url");
+    // A KRaft node refuses to start on unformatted storage. The cluster id is 16 random bytes, base64url;
+    // like Kafka's own Uuid.randomUuid, never one starting with "-" (it would read as an option).
+    let clusterId = randomBytes(16).toString("base64url");
+    while (clusterId.startsWith("-")) clusterId = randomBytes(16).toString("base64url");
     await execFileAsync(
       "java",
       [...jvm, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", propsFile],
