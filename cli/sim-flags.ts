@@ -245,11 +245,11 @@ export function planSim(flags: SimFlags, env: SimEnvironment): SimPlan {
   }
 }
 
-/** The flags that reproduce a plan's stream exactly, for the stderr banner. */
+/** The flags that, added to the others given, reproduce a plan's stream exactly (for the stderr banner). */
 export function reproduceFlags(plan: SimPlan): string {
   if (plan.source.kind === "replay") {
-    const start = plan.source.start === undefined ? "" : ` --start ${toIso(plan.source.start)}`;
-    return `--replay ${plan.source.path}${start} --seed ${plan.seed}`;
+    // A replay's start is either absent or already among the flags; only the faults' seed is new.
+    return `--seed ${plan.seed}`;
   }
-  return `--scenario ${plan.source.options.scenario} --seed ${plan.seed} --start ${toIso(plan.source.options.start)}`;
+  return `--seed ${plan.seed} --start ${toIso(plan.source.options.start)}`;
 }

@@ -170,7 +170,7 @@ Event time and pacing:
 
 Seeds and start:
   Without --seed a fresh seed is drawn and the run starts now; both are printed on
-  stderr with the flags that reproduce it. With --seed and no --start the run starts
+  stderr: the same flags plus those two reproduce it. With --seed and no --start the run starts
   at ${toIso(SEEDED_START)}, so "--seed 42 --count 2000" prints the same 2000 lines
   every time. --replay keeps the log's timestamps unless --start moves the log.
 
@@ -201,11 +201,16 @@ Examples:
         });
       }
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      const what =
-        plan.source.kind === "replay"
-          ? `replay of ${plan.source.path}`
-          : `${plan.source.options.scenario} scenario`;
-      log(`sim: ${what}, seed ${plan.seed} (reproduce with ${reproduceFlags(plan)})`);
+      if (plan.source.kind === "replay" && plan.source.faults.length === 0) {
+        // Nothing random happens in a plain replay: no seed to report.
+        log(`sim: replay of ${plan.source.path}`);
+      } else {
+        const what =
+          plan.source.kind === "replay"
+            ? `replay of ${plan.source.path}`
+            : `${plan.source.options.scenario} scenario`;
+        log(`sim: ${what}, seed ${plan.seed} (to reproduce: the same flags with ${reproduceFlags(plan)})`);
+      }
 
       const stop = new AbortController();
       const onSignal = () => stop.abort();

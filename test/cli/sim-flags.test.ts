@@ -35,7 +35,7 @@ describe("planSim", () => {
     });
     expect(plan.pacing).toEqual({ kind: "asap" });
     expect(plan.count).toBe(2000);
-    expect(reproduceFlags(plan)).toBe("--scenario random --seed 42 --start 2026-01-01T00:00:00.000Z");
+    expect(reproduceFlags(plan)).toBe("--seed 42 --start 2026-01-01T00:00:00.000Z");
   });
 
   it("without --seed draws one and starts now (to the second)", () => {

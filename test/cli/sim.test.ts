@@ -175,9 +175,17 @@ describe("homestream sim (built CLI, real process)", () => {
     expect(other.stdout).not.toBe(sim(["--seed", "42", "--count", "50"]).stdout);
     const fresh = sim(["--scenario", "realistic", "--count", "300", "--faults", "malformed=0.1,late"]);
     expect(fresh.status).toBe(0);
-    const flags = /reproduce with (.*)\)/.exec(fresh.stderr)?.[1]?.split(" ") ?? [];
+    const flags = /the same flags with (.*)\)/.exec(fresh.stderr)?.[1]?.split(" ") ?? [];
     expect(flags).toContain("--seed");
-    const again = sim([...flags, "--count", "300", "--faults", "malformed=0.1,late"]);
+    const again = sim([
+      "--scenario",
+      "realistic",
+      ...flags,
+      "--count",
+      "300",
+      "--faults",
+      "malformed=0.1,late",
+    ]);
     expect(again.stdout).toBe(fresh.stdout);
   });
 
