@@ -170,9 +170,10 @@ Event time and pacing:
 
 Seeds and start:
   Without --seed a fresh seed is drawn and the run starts now; both are printed on
-  stderr: the same flags plus those two reproduce it. With --seed and no --start the run starts
-  at ${toIso(SEEDED_START)}, so "--seed 42 --count 2000" prints the same 2000 lines
-  every time. --replay keeps the log's timestamps unless --start moves the log.
+  stderr (the same flags plus that --seed and --start reproduce the run). With --seed
+  and no --start the run starts at ${toIso(SEEDED_START)}, so
+  "--seed 42 --count 2000" prints the same 2000 lines every time.
+  --replay keeps the log's timestamps unless --start moves the log.
 
 Faults (per-reading probability, default in brackets):
   stuck [0.002]     a device repeats one value for 30 min
