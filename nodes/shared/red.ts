@@ -43,6 +43,14 @@ export interface Node<TCredentials = Record<string, string | undefined>> {
   trace(msg: unknown): void;
 }
 
+export interface HttpRequest {
+  params: Record<string, string>;
+}
+
+export interface HttpResponse {
+  sendStatus(code: number): void;
+}
+
 export interface NodeAPI {
   nodes: {
     createNode(node: object, def: NodeDef): void;
@@ -51,6 +59,16 @@ export interface NodeAPI {
     getNode(id: string): unknown;
   };
   settings: { fileWorkingDirectory?: string; [key: string]: unknown };
+  /** The editor's HTTP API (an express app), for node buttons. */
+  httpAdmin: {
+    post(
+      path: string,
+      ...handlers: ((req: HttpRequest, res: HttpResponse, next: () => void) => void)[]
+    ): void;
+  };
+  auth: {
+    needsPermission(permission: string): (req: HttpRequest, res: HttpResponse, next: () => void) => void;
+  };
   /** Translates a key in this node set's catalog (Node-RED prefixes the namespace). */
   _(key: string, substitutions?: Record<string, unknown>): string;
 }

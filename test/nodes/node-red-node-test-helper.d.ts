@@ -22,6 +22,8 @@ declare module "node-red-node-test-helper" {
       credentials?: Record<string, unknown>,
     ): Promise<void>;
     getNode(id: string): TestNode;
+    /** supertest against the admin app (node buttons' HTTP endpoints). */
+    request(): { post(path: string): PromiseLike<{ status: number }> };
     startServer(): Promise<void>;
     stopServer(): Promise<void>;
   }

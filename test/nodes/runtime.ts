@@ -24,6 +24,7 @@ export function messages(id: string, count: number, timeoutMs = 5000): Promise<M
       timeoutMs,
     );
     node.on("input", ((msg: Msg) => {
+      if (got.length === count) return;
       got.push(msg);
       if (got.length === count) {
         clearTimeout(timer);
@@ -31,6 +32,43 @@ export function messages(id: string, count: number, timeoutMs = 5000): Promise<M
       }
     }) as (...args: never[]) => void);
   });
+}
+
+/** Every message the node with `id` receives from now on, and a wait for the first `n` of them. */
+export function collector(id: string): {
+  msgs: Msg[];
+  waitFor(n: number, timeoutMs?: number): Promise<Msg[]>;
+} {
+  const node = helper.getNode(id);
+  if (!node) throw new Error(`no node ${id} in the flow`);
+  const msgs: Msg[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  node.on("input", ((msg: Msg) => {
+    msgs.push(msg);
+    for (const w of waiters.filter((w) => msgs.length >= w.n)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  }) as (...args: never[]) => void);
+  return {
+    msgs,
+    waitFor(n, timeoutMs = 5000) {
+      if (msgs.length >= n) return Promise.resolve(msgs.slice(0, n));
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`node ${id}: ${msgs.length} of ${n} messages after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        waiters.push({
+          n,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve(msgs.slice(0, n));
+          },
+        });
+      });
+    },
+  };
 }
 
 /** The next message the node with `id` receives. */

@@ -1,0 +1,59 @@
+// The windowed-stats configuration as the editor saves it, validated once at deploy: the window
+// engine's options (core/window-options.ts) plus the node's own wall-clock timers.
+import { z } from "zod";
+import type { GroupColumn } from "../../core/window-options.js";
+import { parseWindowOptions, type WindowOptions } from "../../core/window-options.js";
+import { choice, duration, flag, list, NodeConfigError, parseConfig, timeZone } from "../shared/config.js";
+
+const schema = z
+  .object({
+    window: duration(60_000, { min: 1 }),
+    slide: duration(0),
+    offset: duration(0),
+    watermark: duration(0),
+    mode: choice(["append", "update"], "append"),
+    trigger: duration(10_000, { min: 10 }),
+    groupRoom: flag(true),
+    groupSensor: flag(true),
+    groupDevice: flag(false),
+    // blank: every sensor type (the editor proposes "temperature, humidity", as the original job)
+    sensors: list([]),
+    idle: duration(0),
+    timeZone: timeZone(),
+  })
+  .loose();
+
+export interface WindowedStatsConfig {
+  engine: WindowOptions;
+  /** Update mode: how often changed windows are emitted (wall clock). */
+  triggerMs: number;
+  /** Close every window after this long without a reading (wall clock); 0 = never. */
+  idleMs: number;
+  timeZone: string;
+}
+
+export function windowedStatsConfig(def: unknown): WindowedStatsConfig {
+  const c = parseConfig(schema, def);
+  const groupBy: GroupColumn[] = [];
+  if (c.groupRoom) groupBy.push("room");
+  if (c.groupSensor) groupBy.push("sensor_type");
+  if (c.groupDevice) groupBy.push("device_id");
+  const engine: WindowOptions = {
+    windowMs: c.window,
+    // blank (0) slide: tumbling windows
+    slideMs: c.slide === 0 ? undefined : c.slide,
+    offsetMs: c.offset,
+    watermarkDelayMs: c.watermark,
+    mode: c.mode,
+    groupBy,
+    sensorTypes: c.sensors,
+  };
+  // Check the engine's own rules now, so they are reported with the node's field names.
+  const checked = parseWindowOptions(engine);
+  if (!checked.ok) {
+    const names: Record<string, string> = { windowMs: "window", slideMs: "slide", offsetMs: "offset" };
+    const text = checked.issues.map((i) => `${names[i.field] ?? i.field}: ${i.message}`).join("; ");
+    throw new NodeConfigError(`invalid configuration: ${text}`);
+  }
+  return { engine, triggerMs: c.trigger, idleMs: c.idle, timeZone: c.timeZone };
+}

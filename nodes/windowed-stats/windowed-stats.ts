@@ -1,0 +1,129 @@
+// Node-RED adapter: hs-windowed-stats feeds each reading to the core WindowEngine and sends the
+// window results it returns (output 1); readings for windows already closed go to output 2.
+// Wall-clock timers add what event time alone cannot: the update-mode trigger, and an idle
+// timeout that closes every window when readings stop.
+
+import { toIso } from "../../core/time.js";
+import type { WindowResult } from "../../core/window-engine.js";
+import { WindowEngine } from "../../core/window-engine.js";
+import { isControlOnly } from "../shared/control.js";
+import { readingFromPayload } from "../shared/reading-input.js";
+import type { Node, NodeAPI, NodeDef, NodeMessage } from "../shared/red.js";
+import { StatusThrottle } from "../shared/status.js";
+import { type WindowedStatsConfig, windowedStatsConfig } from "./config.js";
+
+function resultMessage(result: WindowResult): NodeMessage {
+  const topic = [result.room, result.sensor_type, result.device_id].filter((v) => v !== undefined).join("/");
+  return { payload: result, topic: topic === "" ? "window" : topic };
+}
+
+function register(RED: NodeAPI): void {
+  function WindowedStatsNode(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const status = new StatusThrottle((s) => this.status(s));
+    let config: WindowedStatsConfig;
+    try {
+      config = windowedStatsConfig(def);
+    } catch (err) {
+      const error = err as Error;
+      this.error(error.message, {});
+      status.now({ fill: "red", shape: "ring", text: RED._("hs-windowed-stats.status.config") });
+      this.on("input", (_msg, _send, done) => done(error));
+      this.on("close", (_removed, done) => {
+        status.close();
+        done();
+      });
+      return;
+    }
+
+    let engine = new WindowEngine(config.engine);
+    let lastReadingAt = Date.now();
+    let trigger: NodeJS.Timeout | undefined;
+    let idle: NodeJS.Timeout | undefined;
+
+    const showStatus = (now = false) => {
+      const c = engine.counters;
+      const s = {
+        fill: "green" as const,
+        shape: c.late > 0 ? ("ring" as const) : ("dot" as const),
+        text: RED._("hs-windowed-stats.status.counts", {
+          open: c.openWindows,
+          emitted: c.emitted,
+          late: c.late,
+        }),
+      };
+      if (now) status.now(s);
+      else status.set(s);
+    };
+
+    const sendResults = (results: readonly WindowResult[]) => {
+      if (results.length === 0) return;
+      this.send([results.map(resultMessage), null]);
+    };
+
+    // Update mode: changed windows on a wall-clock trigger, as Spark's processing-time trigger.
+    if (config.engine.mode === "update") {
+      trigger = setInterval(() => {
+        sendResults(engine.takeUpdates());
+        showStatus();
+      }, config.triggerMs);
+    }
+
+    // Readings stopped: close every window rather than hold results back forever. One timer,
+    // re-armed for the remaining time, instead of one reset per reading.
+    const armIdle = (delay: number) => {
+      idle = setTimeout(() => {
+        idle = undefined;
+        const quiet = Date.now() - lastReadingAt;
+        if (quiet < config.idleMs) {
+          armIdle(config.idleMs - quiet);
+          return;
+        }
+        if (engine.counters.openWindows > 0 || engine.pendingUpdates > 0) {
+          sendResults(engine.flush());
+          showStatus(true);
+        }
+      }, delay);
+    };
+
+    this.on("input", (msg, send, done) => {
+      if (msg.reset === true) {
+        engine = new WindowEngine(config.engine);
+        showStatus(true);
+      }
+      if (!isControlOnly(msg)) {
+        const parsed = readingFromPayload(msg.payload, config.timeZone);
+        if (!parsed.ok) {
+          done(new Error(parsed.reason));
+          return;
+        }
+        lastReadingAt = Date.now();
+        if (config.idleMs > 0 && idle === undefined) armIdle(config.idleMs);
+        const { reading, time } = parsed.value;
+        const r = engine.add(reading, time);
+        if (r.outcome === "late") {
+          msg.late = { watermark: toIso(engine.watermark) };
+          send([null, msg]);
+        } else if (r.closed.length > 0) {
+          send([r.closed.map(resultMessage), null]);
+        }
+      }
+      if (msg.flush === true) sendResults(engine.flush());
+      showStatus(msg.flush === true || msg.reset === true);
+      done();
+    });
+
+    this.on("close", (_removed, done) => {
+      if (trigger) clearInterval(trigger);
+      if (idle) clearTimeout(idle);
+      status.close();
+      this.status({});
+      done();
+    });
+
+    showStatus(true);
+  }
+  RED.nodes.registerType("hs-windowed-stats", WindowedStatsNode);
+}
+
+export = register;
