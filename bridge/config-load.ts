@@ -139,7 +139,7 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
     description: "address for /metrics and /healthz (default 127.0.0.1)",
   },
   {
-    flag: "time-zone",
+    flag: "tz",
     path: ["timeZone"],
     kind: "string",
     description: "IANA zone for timestamps without offset (default UTC)",
@@ -297,7 +297,11 @@ export async function loadBridgeConfig(sources: ConfigSources): Promise<BridgeCo
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const field = issue.path.map(String).join(".");
-    const from = origin.get(field) ?? (sources.file ? `in ${sources.file}` : undefined);
+    // The source of the setting or of the list/object holding it ("kafka.brokers" for "kafka.brokers.0").
+    let from: string | undefined;
+    for (let n = issue.path.length; n > 0 && from === undefined; n--)
+      from = origin.get(issue.path.slice(0, n).join("."));
+    from ??= sources.file ? `in ${sources.file}` : undefined;
     if (issue.code === "unrecognized_keys")
       return `${field ? `${field}: ` : ""}unknown setting${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}${from ? ` (${from})` : ""}`;
     return `${field ? `${field}${from ? ` (${from})` : ""}: ` : ""}${issue.message}`;

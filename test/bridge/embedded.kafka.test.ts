@@ -11,7 +11,7 @@ const execFileAsync = promisify(execFile);
 describe.skipIf(noBroker)("embedded broker -> Kafka", () => {
   let t: TestBridge;
   beforeAll(async () => {
-    t = await startTestBridge(kafka.brokers);
+    t = await startTestBridge(kafka.brokers, { metrics: { port: 0 } });
   });
   afterAll(async () => {
     await t?.bridge.stop();
@@ -81,9 +81,19 @@ describe.skipIf(noBroker)("embedded broker -> Kafka", () => {
     expect(headers[headers.indexOf("mqtt_topic") + 1]).toBe("home/garage/temperature");
   });
 
-  it("serves /healthz and /metrics", async () => {
-    expect(t.bridge.health().ok).toBe(true);
-    const text = await t.bridge.metrics.registry.metrics();
-    expect(text).toMatch(/homestream_bridge_readings_forwarded_total \d+/);
+  it("serves /healthz and /metrics over HTTP", async () => {
+    const base = `http://127.0.0.1:${t.bridge.addresses().metrics?.port}`;
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok", kafka: "reachable" });
+    const metrics = await fetch(`${base}/metrics`);
+    expect(metrics.headers.get("content-type")).toMatch(/text\/plain/);
+    const text = await metrics.text();
+    expect(text).toMatch(/^homestream_bridge_readings_forwarded_total 63$/m);
+    expect(text).toMatch(/^homestream_bridge_messages_received_total\{qos="1"\} 63$/m);
+    expect(text).toMatch(/^homestream_bridge_rejected_total\{reason="invalid_json"\} 0$/m);
+    expect(text).toMatch(/^homestream_bridge_kafka_ack_latency_seconds_count 63$/m);
+    expect(text).toMatch(/^homestream_bridge_records_in_flight 0$/m);
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
   });
 });
