@@ -1,0 +1,54 @@
+// The simulator's MQTT output into the bridge: every reading arrives keyed by room, a malformed
+// payload is dead-lettered, QoS 1 publishes are all acknowledged.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishReadings } from "../../bridge/mqtt-publisher.js";
+import type { TimedReading } from "../../core/reading.js";
+import type { SimEvent } from "../../simulator/events.js";
+import { reading, startTestBridge, type TestBridge } from "./helpers.js";
+import { MemorySink } from "./memory-sink.js";
+
+describe("publishReadings", () => {
+  let t: TestBridge;
+  const sink = new MemorySink();
+  beforeAll(async () => {
+    t = await startTestBridge([], {}, { sink });
+  });
+  afterAll(async () => {
+    await t?.bridge.stop();
+  });
+
+  it("publishes readings to home/<room>/<sensor_type> and malformed payloads verbatim", async () => {
+    const rooms = ["kitchen", "bedroom"];
+    async function* events(): AsyncGenerator<SimEvent | TimedReading> {
+      for (let i = 0; i < 500; i++) {
+        const r = reading(i, rooms[i % 2] as string, i % 3 === 0 ? "humidity" : "temperature");
+        yield { reading: r, time: Date.parse(r.timestamp) };
+      }
+      yield {
+        kind: "malformed",
+        time: 0,
+        text: '{"room":"kitchen","value":',
+        reason: "truncated",
+        fault: "malformed",
+      };
+    }
+    const summary = await publishReadings(t.url, events(), { qos: 1, maxInFlight: 20 });
+    expect(summary).toEqual({ published: 501, acknowledged: 501, failed: 0 });
+    const readings = sink.acked.filter((r) => r.topic === t.topic);
+    expect(readings).toHaveLength(500);
+    expect(readings.map((r) => JSON.parse(String(r.value)).value)).toEqual([...Array(500).keys()]);
+    for (const r of readings) {
+      const v = JSON.parse(String(r.value));
+      expect(r.key).toBe(v.room);
+      expect(r.headers.mqtt_topic).toBe(`home/${v.room}/${v.sensor_type}`);
+    }
+    const dead = sink.acked.filter((r) => r.topic === t.dlq);
+    expect(dead.map((d) => [d.headers.mqtt_topic, String(d.value)])).toEqual([
+      ["home/sim/malformed", '{"room":"kitchen","value":'],
+    ]);
+  });
+
+  it("fails when the broker cannot be reached", async () => {
+    await expect(publishReadings("mqtt://127.0.0.1:1", [], { qos: 0 })).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
