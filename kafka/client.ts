@@ -12,6 +12,7 @@ import {
   parseConfig,
 } from "./config.js";
 import { type ConsumeHandler, KafkaConsumer, type RecordDecoder, readingDecoder } from "./consumer.js";
+import { applyKafkajsTimerFix } from "./kafkajs-timer-fix.js";
 import { KAFKAJS_LEVEL, type KafkaLogger, kafkajsLogCreator, silentLogger } from "./logger.js";
 import { KafkaProducer } from "./producer.js";
 
@@ -57,6 +58,7 @@ export function createKafkaClient(
   options: KafkaClientOptions = {},
 ): KafkaClient {
   const parsed = parseConfig(connectionConfigSchema, config, "kafka");
+  applyKafkajsTimerFix();
   const logger = options.logger ?? silentLogger;
   const kafka = new Kafka(toKafkajsConfig(parsed, logger));
   return {
