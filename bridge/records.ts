@@ -41,11 +41,22 @@ export interface Plan {
   rejections: Rejection[];
 }
 
+// Messages arrive by the thousand per millisecond under load: format each millisecond once.
+let lastMs = Number.NaN;
+let lastIso = "";
+function receivedIso(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = toIso(ms);
+  }
+  return lastIso;
+}
+
 function provenance(msg: InboundMessage): Record<string, string> {
   const headers: Record<string, string> = {
     [HEADER_MQTT_TOPIC]: msg.topic,
-    [HEADER_MQTT_QOS]: String(msg.qos),
-    [HEADER_RECEIVED_AT]: toIso(msg.receivedAt),
+    [HEADER_MQTT_QOS]: msg.qos === 1 ? "1" : String(msg.qos),
+    [HEADER_RECEIVED_AT]: receivedIso(msg.receivedAt),
   };
   if (msg.clientId !== undefined) headers[HEADER_MQTT_CLIENT_ID] = msg.clientId;
   return headers;

@@ -1,0 +1,486 @@
+// Bridge throughput and latency on this machine: `npm run bench:bridge` (builds first). Prints progress
+// on stderr and, as its last stdout line, one JSON object:
+//   qos1_msgs_per_s            100 device connections, QoS 1 120-byte readings through the bridge into
+//                              Kafka, each counted at its PUBACK (which the bridge sends after Kafka's ack)
+//   qos0_msgs_per_s            the same at QoS 0, counted when Kafka has them (topic high watermarks)
+//   aedes_only_qos1_msgs_per_s the same QoS 1 load into a bare aedes (no Kafka): the ingest ceiling
+//   naive_msgs_per_s           an mqtt.js subscriber forwarding each message with one awaited kafkajs send()
+//   p99_ack_latency_ms         publish -> PUBACK at a steady 5,000 msg/s through the bridge
+// Uses KAFKA_BROKERS when set, else starts a broker of its own (scripts/kafka/broker.mjs) and stops it.
+// The brokers under test run in child processes, so the load generator does not share their event loop.
+import { fork } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { connect as netConnect } from "node:net";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Kafka, logLevel } from "kafkajs";
+import { canRunBroker, freePort, startBroker, stateRoot, stopBroker } from "../scripts/kafka/broker.mjs";
+
+const here = import.meta.dirname;
+const dist = path.join(here, "..", "dist");
+
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 32); // QoS 1 publishes in flight per connection
+const LATENCY_RATE = 5000;
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+const NAIVE_SECONDS = Number(process.env.BENCH_NAIVE_SECONDS ?? 10);
+// BENCH_PHASES=qos1,latency runs only those (aedes, qos1, qos0, naive, latency); BENCH_NODE_FLAGS go to
+// the children (e.g. --cpu-prof to profile the bridge).
+const PHASES = new Set((process.env.BENCH_PHASES ?? "aedes,qos1,qos0,naive,latency").split(","));
+const NODE_FLAGS = process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
+const ROOMS = ["living_room", "kitchen", "bedroom", "bathroom", "office", "hallway", "garage", "attic"];
+
+const log = (msg) => process.stderr.write(`bench:bridge: ${msg}\n`);
+
+// ---------------------------------------------------------------------------------------------------
+// Child roles: a broker under test in its own process, reporting READY <port> on its IPC channel.
+
+async function serveBridge({ brokers, topic }) {
+  const { Bridge, loadBridgeConfig } = await import(path.join(dist, "bridge", "index.js"));
+  const config = await loadBridgeConfig({
+    overrides: {
+      mqtt: { port: 0 },
+      kafka: { brokers, topic },
+      logLevel: "warn",
+      qos0Buffer: 20_000,
+    },
+  });
+  const bridge = new Bridge(config, { processMetrics: false });
+  await bridge.start();
+  process.send({ ready: bridge.addresses().mqtt.port });
+  process.on("message", async (m) => {
+    if (m === "stop") {
+      await bridge.stop();
+      process.exit(0);
+    }
+  });
+}
+
+async function serveAedes() {
+  const { Aedes } = await import("aedes");
+  const aedes = await Aedes.createBroker();
+  const server = (await import("node:net")).createServer((s) => {
+    s.setNoDelay(true);
+    aedes.handle(s);
+  });
+  server.listen(0, "127.0.0.1", () => process.send({ ready: server.address().port }));
+  process.on("message", (m) => {
+    if (m === "stop") aedes.close(() => process.exit(0));
+  });
+}
+
+// What a user writes first: subscribe, and in the message handler await one send() per message.
+async function serveNaive({ brokers, topic }) {
+  const { Aedes } = await import("aedes");
+  const mqtt = (await import("mqtt")).default;
+  const aedes = await Aedes.createBroker();
+  const server = (await import("node:net")).createServer((s) => aedes.handle(s));
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = server.address().port;
+  const kafka = new Kafka({ brokers, clientId: "naive", logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: "naive-sub", clean: true });
+  sub.handleMessage = (packet, callback) => {
+    const room = String(packet.topic).split("/")[1];
+    producer
+      .send({ topic, messages: [{ key: room, value: packet.payload }] })
+      .then(() => callback(), callback);
+  };
+  await sub.subscribeAsync("home/#", { qos: 1 });
+  process.send({ ready: port });
+  process.on("message", async (m) => {
+    if (m === "stop") {
+      await sub.endAsync(true);
+      await producer.disconnect();
+      aedes.close(() => process.exit(0));
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The load generator: raw MQTT 3.1.1 over TCP, so the devices' own cost stays small and the same for
+// every target. CONNECT, then PUBLISH packets with a window of unacknowledged QoS 1 ids.
+
+function varint(n) {
+  const out = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return Buffer.from(out);
+}
+
+function str(s) {
+  const b = Buffer.from(s, "utf8");
+  const len = Buffer.alloc(2);
+  len.writeUInt16BE(b.length);
+  return Buffer.concat([len, b]);
+}
+
+function connectPacket(clientId) {
+  const body = Buffer.concat([str("MQTT"), Buffer.from([4, 0x02, 0, 60]), str(clientId)]);
+  return Buffer.concat([Buffer.from([0x10]), varint(body.length), body]);
+}
+
+function publishPacket(topic, payload, qos, id) {
+  const parts = [str(topic)];
+  if (qos > 0) {
+    const idb = Buffer.alloc(2);
+    idb.writeUInt16BE(id);
+    parts.push(idb);
+  }
+  parts.push(payload);
+  const body = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([0x30 | (qos << 1)]), varint(body.length), body]);
+}
+
+/** A ~120-byte reading (the issue's size). */
+function readingPayload(room, seq) {
+  const value = Math.round((18 + (seq % 100) / 10) * 100) / 100;
+  const r = {
+    room,
+    sensor_type: "temperature",
+    value,
+    timestamp: new Date(Date.UTC(2026, 10, 27, 21) + (seq % 86_400) * 1000).toISOString(),
+    device_id: `${room.slice(0, 4)}_t1`,
+  };
+  return Buffer.from(JSON.stringify(r));
+}
+
+class Device {
+  constructor(port, index) {
+    this.port = port;
+    this.index = index;
+    this.room = ROOMS[index % ROOMS.length];
+    this.topic = `home/${this.room}/temperature`;
+    this.nextId = 1;
+    this.sentAt = new Map();
+    this.acked = 0;
+    this.latencies = [];
+    this.onAck = () => {};
+    this.buf = Buffer.alloc(0);
+  }
+
+  open() {
+    return new Promise((resolve, reject) => {
+      const socket = netConnect(this.port, "127.0.0.1");
+      socket.setNoDelay(true);
+      this.socket = socket;
+      socket.once("error", reject);
+      socket.once("connect", () =>
+        socket.write(connectPacket(`bench-${this.index}-${randomUUID().slice(0, 4)}`)),
+      );
+      let connected = false;
+      socket.on("data", (chunk) => {
+        this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+        let off = 0;
+        while (this.buf.length - off >= 2) {
+          const type = this.buf[off] >> 4;
+          const len = this.buf[off + 1]; // CONNACK and PUBACK are 2 bytes long
+          if (this.buf.length - off < 2 + len) break;
+          if (type === 2 && !connected) {
+            connected = true;
+            if (this.buf[off + 3] !== 0) reject(new Error(`CONNACK ${this.buf[off + 3]}`));
+            else resolve();
+          } else if (type === 4) {
+            const id = this.buf.readUInt16BE(off + 2);
+            const at = this.sentAt.get(id);
+            if (at !== undefined) {
+              this.sentAt.delete(id);
+              this.acked++;
+              if (this.measure) this.latencies.push(performance.now() - at);
+              this.onAck();
+            }
+          }
+          off += 2 + len;
+        }
+        this.buf = this.buf.subarray(off);
+      });
+    });
+  }
+
+  /** Writes one PUBLISH; for QoS 1 returns false when the window is full. */
+  publish(seq, qos) {
+    if (qos === 1 && this.sentAt.size >= WINDOW) return false;
+    let id = 0;
+    if (qos === 1) {
+      id = this.nextId;
+      this.nextId = this.nextId === 65535 ? 1 : this.nextId + 1;
+      this.sentAt.set(id, performance.now());
+    }
+    return this.socket.write(publishPacket(this.topic, readingPayload(this.room, seq), qos, id)) || qos === 1;
+  }
+
+  close() {
+    this.socket.end(Buffer.from([0xe0, 0x00]));
+  }
+}
+
+async function openDevices(port) {
+  const devices = [];
+  for (let i = 0; i < CONNECTIONS; i += 20) {
+    const batch = Array.from({ length: Math.min(20, CONNECTIONS - i) }, (_, j) => new Device(port, i + j));
+    await Promise.all(batch.map((d) => d.open()));
+    devices.push(...batch);
+  }
+  return devices;
+}
+
+/** Every device publishes its share of `total` at QoS 1, keeping its window full; resolves with msg/s. */
+async function floodQos1(port, total) {
+  const devices = await openDevices(port);
+  const per = Math.ceil(total / devices.length);
+  const started = performance.now();
+  await Promise.all(
+    devices.map(
+      (d) =>
+        new Promise((resolve) => {
+          let sent = 0;
+          const pump = () => {
+            while (sent < per && d.publish(sent, 1)) sent++;
+            if (d.acked >= per) resolve();
+          };
+          d.onAck = pump;
+          pump();
+        }),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  for (const d of devices) d.close();
+  return { rate: (per * devices.length) / seconds, count: per * devices.length, seconds };
+}
+
+/** QoS 0 as fast as the sockets take it; returns when everything is written. */
+async function floodQos0(port, total) {
+  const devices = await openDevices(port);
+  const per = Math.ceil(total / devices.length);
+  const started = performance.now();
+  await Promise.all(
+    devices.map(async (d) => {
+      for (let seq = 0; seq < per; seq++) {
+        if (!d.publish(seq, 0)) await new Promise((resolve) => d.socket.once("drain", resolve));
+      }
+    }),
+  );
+  return { devices, started, count: per * devices.length };
+}
+
+/** QoS 1 at a steady total `rate` for `seconds`; returns the p99 of publish -> PUBACK in ms. */
+async function paced(port, rate, seconds) {
+  const devices = await openDevices(port);
+  for (const d of devices) d.measure = true;
+  const perDevice = rate / devices.length;
+  const tickMs = 20;
+  const perTick = (perDevice * tickMs) / 1000;
+  const started = performance.now();
+  const credit = new Array(devices.length).fill(0);
+  const sent = new Array(devices.length).fill(0);
+  let late = 0;
+  while (performance.now() - started < seconds * 1000) {
+    devices.forEach((d, i) => {
+      credit[i] += perTick;
+      while (credit[i] >= 1) {
+        credit[i] -= 1;
+        if (d.publish(sent[i], 1)) sent[i]++;
+        else late++; // window full: the bridge is not keeping up
+      }
+    });
+    await sleep(tickMs);
+  }
+  const expected = sent.reduce((a, b) => a + b, 0);
+  const deadline = performance.now() + 30_000;
+  while (devices.reduce((n, d) => n + d.acked, 0) < expected && performance.now() < deadline) await sleep(20);
+  for (const d of devices) d.close();
+  const all = devices.flatMap((d) => d.latencies).sort((a, b) => a - b);
+  const q = (p) => all[Math.min(all.length - 1, Math.floor(p * all.length))] ?? Number.NaN;
+  return { p50: q(0.5), p99: q(0.99), max: all.at(-1), count: all.length, late };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+function child(role, args) {
+  const proc = fork(import.meta.filename, [role, JSON.stringify(args)], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    execArgv: NODE_FLAGS,
+  });
+  const ready = new Promise((resolve, reject) => {
+    proc.once("message", (m) => resolve(m.ready));
+    proc.once("exit", (code) => reject(new Error(`${role} exited (${code}) before it was ready`)));
+  });
+  return {
+    ready,
+    stop: () =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        const timer = setTimeout(() => proc.kill("SIGKILL"), 30_000);
+        proc.once("exit", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        proc.send("stop");
+      }),
+  };
+}
+
+async function topicSize(admin, topic) {
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((n, p) => n + Number(p.high), 0);
+  } catch {
+    return 0;
+  }
+}
+
+async function main() {
+  let brokers = process.env.KAFKA_BROKERS?.split(",").filter(Boolean);
+  let ownDir;
+  if (!brokers?.length) {
+    const tools = await canRunBroker();
+    if (!tools.ok) throw new Error("KAFKA_BROKERS is not set and java/mvn are missing to start a broker");
+    ownDir = path.join(stateRoot, `bench-bridge-${process.pid}`);
+    log("starting a Kafka broker");
+    const b = await startBroker({ dir: ownDir, port: await freePort() });
+    brokers = [b.bootstrap];
+  }
+  const kafka = new Kafka({ brokers, clientId: "bench-admin", logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const result = {};
+  try {
+    if (PHASES.has("aedes")) {
+      log(`aedes only: ${CONNECTIONS} connections, ${MESSAGES} QoS 1 messages`);
+      {
+        const c = child("serve-aedes", {});
+        const port = await c.ready;
+        const r = await floodQos1(port, MESSAGES);
+        await c.stop();
+        result.aedes_only_qos1_msgs_per_s = Math.round(r.rate);
+        log(`  ${Math.round(r.rate)} msg/s (${r.count} in ${r.seconds.toFixed(1)} s)`);
+      }
+    }
+
+    if (PHASES.has("qos1")) {
+      log(`bridge QoS 1: ${CONNECTIONS} connections, ${MESSAGES} messages`);
+      {
+        const topic = `bench.bridge.q1.${randomUUID().slice(0, 8)}`;
+        const c = child("serve-bridge", { brokers, topic });
+        const port = await c.ready;
+        await floodQos1(port, Math.min(MESSAGES, 20_000)); // warm-up: connections, JIT, producer batches
+        const before = await topicSize(admin, topic);
+        const r = await floodQos1(port, MESSAGES);
+        const inKafka = (await topicSize(admin, topic)) - before;
+        await c.stop();
+        if (inKafka < r.count) throw new Error(`QoS 1: ${r.count} acknowledged but only ${inKafka} in Kafka`);
+        result.qos1_msgs_per_s = Math.round(r.rate);
+        log(
+          `  ${Math.round(r.rate)} msg/s (${r.count} acknowledged in ${r.seconds.toFixed(1)} s; ${inKafka} in Kafka)`,
+        );
+      }
+    }
+
+    if (PHASES.has("qos0")) {
+      log(`bridge QoS 0: ${CONNECTIONS} connections, ${MESSAGES} messages`);
+      {
+        const topic = `bench.bridge.q0.${randomUUID().slice(0, 8)}`;
+        const c = child("serve-bridge", { brokers, topic });
+        const port = await c.ready;
+        await floodQos1(port, Math.min(MESSAGES, 20_000)); // warm-up (into the same topic)
+        const base = await topicSize(admin, topic);
+        const { devices, started, count } = await floodQos0(port, MESSAGES);
+        let last = base;
+        let lastGrowth = performance.now();
+        let doneAt = performance.now();
+        while (true) {
+          const n = await topicSize(admin, topic);
+          if (n > last) {
+            last = n;
+            lastGrowth = doneAt = performance.now();
+          }
+          if (n - base >= count || performance.now() - lastGrowth > 3000) break;
+          await sleep(50);
+        }
+        for (const d of devices) d.close();
+        await c.stop();
+        const delivered = last - base;
+        result.qos0_msgs_per_s = Math.round(delivered / ((doneAt - started) / 1000));
+        result.qos0_delivered_ratio = Math.round((delivered / count) * 1000) / 1000;
+        log(`  ${result.qos0_msgs_per_s} msg/s (${delivered} of ${count} in Kafka)`);
+      }
+    }
+
+    if (PHASES.has("naive")) {
+      log(`naive forwarder: ${CONNECTIONS} connections for ${NAIVE_SECONDS} s`);
+      {
+        const topic = `bench.bridge.naive.${randomUUID().slice(0, 8)}`;
+        const c = child("serve-naive", { brokers, topic });
+        const port = await c.ready;
+        const devices = await openDevices(port);
+        let stop = false;
+        // The publishers only need to keep the broker's queue non-empty; aedes acknowledges them itself.
+        const feeders = devices.map(async (d) => {
+          let seq = 0;
+          while (!stop) {
+            if (d.publish(seq, 1)) seq++;
+            else await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        });
+        await sleep(1000);
+        const before = await topicSize(admin, topic);
+        const t0 = performance.now();
+        await sleep(NAIVE_SECONDS * 1000);
+        const after = await topicSize(admin, topic);
+        const seconds = (performance.now() - t0) / 1000;
+        stop = true;
+        await Promise.all(feeders);
+        for (const d of devices) d.close();
+        await c.stop();
+        result.naive_msgs_per_s = Math.round((after - before) / seconds);
+        log(`  ${result.naive_msgs_per_s} msg/s`);
+      }
+    }
+
+    if (PHASES.has("latency")) {
+      log(`latency: QoS 1 at ${LATENCY_RATE} msg/s for ${LATENCY_SECONDS} s through the bridge`);
+      {
+        const topic = `bench.bridge.lat.${randomUUID().slice(0, 8)}`;
+        const c = child("serve-bridge", { brokers, topic });
+        const port = await c.ready;
+        await floodQos1(port, 10_000); // warm-up
+        const r = await paced(port, LATENCY_RATE, LATENCY_SECONDS);
+        await c.stop();
+        result.p99_ack_latency_ms = Math.round(r.p99 * 10) / 10;
+        result.p50_ack_latency_ms = Math.round(r.p50 * 10) / 10;
+        log(
+          `  p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max?.toFixed(1)} ms over ${r.count} acks (${r.late} sends found the window full)`,
+        );
+      }
+    }
+    if (result.qos1_msgs_per_s && result.naive_msgs_per_s)
+      result.qos1_vs_naive = Math.round((result.qos1_msgs_per_s / result.naive_msgs_per_s) * 10) / 10;
+    result.connections = CONNECTIONS;
+    result.messages = MESSAGES;
+  } finally {
+    await admin.disconnect();
+    if (ownDir) await stopBroker({ dir: ownDir });
+  }
+  console.log(JSON.stringify(result));
+}
+
+const role = process.argv[2];
+const args = process.argv[3] ? JSON.parse(process.argv[3]) : {};
+const roles = { "serve-bridge": serveBridge, "serve-aedes": serveAedes, "serve-naive": serveNaive };
+if (roles[role]) {
+  roles[role](args).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else {
+  main().catch((err) => {
+    console.error(`bench:bridge: ${err?.stack ?? err}`);
+    process.exitCode = 1;
+  });
+}
