@@ -1,6 +1,7 @@
 // The registered subcommands; each file builds its own commander Command.
 import type { Command } from "commander";
+import { bridgeCommand } from "./bridge.js";
 import { detectCommand } from "./detect.js";
+import { simCommand } from "./sim.js";
 import { statsCommand } from "./stats.js";
 
-export const commands: Array<() => Command> = [statsCommand, detectCommand];
