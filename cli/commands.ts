@@ -5,3 +5,4 @@ import { detectCommand } from "./detect.js";
 import { simCommand } from "./sim.js";
 import { statsCommand } from "./stats.js";
 
+export const commands: Array<() => Command> = [simCommand, bridgeCommand, statsCommand, detectCommand];
