@@ -126,7 +126,7 @@ export type Resolved<T> = { ok: true; value: T } | { ok: false; detail: string }
 
 /** Variables for a rule's field templates: the placeholders plus the source. */
 export function sourceVars(m: TopicMatch, source: MessageSource): Record<string, string> {
-  const vars: Record<string, string> = Object.assign(Object.create(null), m.vars);
+  const vars = { __proto__: null, ...m.vars } as unknown as Record<string, string>;
   vars.mqtt_topic = source.topic;
   if (source.clientId !== undefined) vars.client_id = source.clientId;
   return vars;
@@ -162,13 +162,16 @@ export function recordAddress(
   vars: TopicVars,
   reading: Reading,
 ): Resolved<{ topic: string; key: string }> {
-  const all: Record<string, string> = Object.assign(Object.create(null), vars);
-  all.room = reading.room;
-  all.sensor_type = reading.sensor_type;
-  all.device_id = reading.device_id;
-  const topic = m.rule.topic.render(all);
+  // The reading's own fields win over same-named placeholders: the key is the room the reading is about.
+  const lookup = (name: string): string | undefined => {
+    if (name === "room") return reading.room;
+    if (name === "sensor_type") return reading.sensor_type;
+    if (name === "device_id") return reading.device_id;
+    return Object.hasOwn(vars, name) ? vars[name] : undefined;
+  };
+  const topic = m.rule.topic.renderWith(lookup);
   if (!topic.ok) return { ok: false, detail: `topic: no "${topic.missing}" for this message` };
-  const key = m.rule.key.render(all);
+  const key = m.rule.key.renderWith(lookup);
   if (!key.ok) return { ok: false, detail: `key: no "${key.missing}" for this message` };
   if (topic.text.length === 0) return { ok: false, detail: "topic: renders empty" };
   return { ok: true, value: { topic: topic.text, key: key.text } };

@@ -85,12 +85,16 @@ export function compileTopicPattern(source: string): TopicPattern {
   return { source, filter, names, match };
 }
 
+export type Rendered = { ok: true; text: string } | { ok: false; missing: string };
+
 export interface Template {
   readonly source: string;
   /** Names referenced as `{name}`. */
   readonly names: readonly string[];
   /** The rendered text, or the first referenced name missing from `vars`. */
-  render(vars: TopicVars): { ok: true; text: string } | { ok: false; missing: string };
+  render(vars: TopicVars): Rendered;
+  /** The same with values looked up by a function (saves building an object per message). */
+  renderWith(lookup: (name: string) => string | undefined): Rendered;
 }
 
 const PLACEHOLDER = /\{([^{}]*)\}/g;
@@ -116,21 +120,39 @@ export function compileTemplate(source: string): Template {
     if (typeof p === "string" && (p.includes("{") || p.includes("}")))
       throw new Error(`template "${source}": unbalanced brace (write {{ or }} for a literal one)`);
   }
-  const parts = pieces.map((p) => (typeof p === "string" ? restoreBraces(p) : p));
+  const parts = pieces.map((p) => (typeof p === "string" ? restoreBraces(p) : p)).filter((p) => p !== "");
+  const renderWith = (lookup: (name: string) => string | undefined): Rendered => {
+    let text = "";
+    for (const p of parts) {
+      if (typeof p === "string") text += p;
+      else {
+        const v = lookup(p.name);
+        if (v === undefined) return { ok: false, missing: p.name };
+        text += v;
+      }
+    }
+    return { ok: true, text };
+  };
+  // The common shapes, a constant ("home_sensors") or one placeholder ("{room}"), skip the loop.
+  const only = parts.length === 1 ? parts[0] : undefined;
+  const constant: Rendered | undefined =
+    parts.length === 0
+      ? { ok: true, text: "" }
+      : typeof only === "string"
+        ? { ok: true, text: only }
+        : undefined;
+  const single = typeof only === "object" ? only.name : undefined;
   return {
     source,
     names,
-    render(vars) {
-      let text = "";
-      for (const p of parts) {
-        if (typeof p === "string") text += p;
-        else {
-          const v = Object.hasOwn(vars, p.name) ? vars[p.name] : undefined;
-          if (v === undefined) return { ok: false, missing: p.name };
-          text += v;
-        }
+    render: (vars) => constant ?? renderWith((name) => (Object.hasOwn(vars, name) ? vars[name] : undefined)),
+    renderWith(lookup) {
+      if (constant) return constant;
+      if (single !== undefined) {
+        const v = lookup(single);
+        return v === undefined ? { ok: false, missing: single } : { ok: true, text: v };
       }
-      return { ok: true, text };
+      return renderWith(lookup);
     },
   };
 }
