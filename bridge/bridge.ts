@@ -120,6 +120,9 @@ export class Bridge {
         policy: new AccessPolicy(users, c.mqtt.allowAnonymous),
         ingest,
         maxConnections: c.mqtt.maxConnections,
+        // Somewhat larger payloads are still read, to be dead-lettered (truncated); far larger ones end
+        // the connection before they are buffered.
+        maxPacketBytes: c.mqtt.maxPayloadBytes * 4 + 65_536,
         metrics: this.metrics,
         log,
       });

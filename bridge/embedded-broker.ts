@@ -13,6 +13,7 @@ import type { Ingest } from "./ingest.js";
 import type { Logger } from "./logger.js";
 import type { BridgeMetrics } from "./metrics.js";
 import { OrderedAcks } from "./ordered-acks.js";
+import { guardPacketSize } from "./packet-size-guard.js";
 import type { InboundMessage } from "./records.js";
 import type { Principal } from "./users.js";
 
@@ -20,6 +21,8 @@ export interface EmbeddedBrokerOptions {
   policy: AccessPolicy;
   ingest: Ingest;
   maxConnections: number;
+  /** Connections announcing a larger packet are dropped before it is buffered. */
+  maxPacketBytes: number;
   metrics: BridgeMetrics;
   log: Logger;
 }
@@ -74,6 +77,10 @@ export class EmbeddedBroker {
       return;
     }
     this.#listenerOf.set(conn, listener);
+    guardPacketSize(conn, this.options.maxPacketBytes, (length) => {
+      this.options.metrics.authFailures.inc({ reason: "packet_too_large" });
+      this.options.log.warn({ listener: listener.name, length }, "connection dropped: packet too large");
+    });
     this.#aedes.handle(conn, req);
   }
 

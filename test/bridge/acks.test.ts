@@ -102,3 +102,22 @@ describe("QoS 0", () => {
     sink.ackAll();
   });
 });
+
+describe("oversized packets", () => {
+  it("drop the connection before the packet is buffered; somewhat large payloads are dead-lettered", async () => {
+    const sink = new MemorySink();
+    t = await startTestBridge([], { mqtt: { maxPayloadBytes: 1024 } }, { sink });
+    const c = await connect(t.url);
+    await c.publishAsync("home/hall/temperature", Buffer.alloc(3000, 0x31), { qos: 1 });
+    expect(sink.acked.map((r) => [r.topic, r.headers.dlq_reason_code, r.value.length])).toEqual([
+      [t.dlq, "payload_too_large", 1024],
+    ]);
+    const closed = new Promise<void>((resolve) => c.once("close", () => resolve()));
+    c.publish("home/hall/temperature", Buffer.alloc(200_000, 0x31), { qos: 1 });
+    await closed;
+    c.end(true);
+    expect(sink.acked).toHaveLength(1);
+    const refused = await t.bridge.metrics.authFailures.get();
+    expect(refused.values.find((v) => v.labels.reason === "packet_too_large")?.value).toBe(1);
+  });
+});
