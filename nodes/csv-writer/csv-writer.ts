@@ -5,6 +5,7 @@ import { basename } from "node:path";
 import type { CsvRecord } from "../../core/csv-row.js";
 import type { DoneFunction, Node, NodeAPI, NodeDef, NodeMessage, SendFunction } from "../shared/red.js";
 import { StatusThrottle } from "../shared/status.js";
+import { failEveryMessage } from "../shared/unusable.js";
 import { csvWriterConfig } from "./config.js";
 import { CsvSink } from "./csv-sink.js";
 
@@ -40,14 +41,7 @@ function register(RED: NodeAPI): void {
     try {
       config = csvWriterConfig(def, RED.settings.fileWorkingDirectory ?? process.cwd());
     } catch (err) {
-      const error = err as Error;
-      this.error(error.message);
-      status.now({ fill: "red", shape: "ring", text: RED._("hs-csv-writer.status.config") });
-      this.on("input", (_msg, _send, done) => done(error));
-      this.on("close", (_removed, done) => {
-        status.close();
-        done();
-      });
+      failEveryMessage(this, err as Error, RED._("hs-csv-writer.status.config"), status);
       return;
     }
 

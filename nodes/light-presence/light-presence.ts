@@ -7,6 +7,7 @@ import { isControlOnly } from "../shared/control.js";
 import { readingFromPayload } from "../shared/reading-input.js";
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "../shared/red.js";
 import { StatusThrottle } from "../shared/status.js";
+import { failEveryMessage } from "../shared/unusable.js";
 import { type LightPresenceConfig, lightPresenceConfig } from "./config.js";
 
 function eventMessage(event: AnomalyEvent): NodeMessage {
@@ -23,14 +24,7 @@ function register(RED: NodeAPI): void {
       config = lightPresenceConfig(def);
       detector = new LightPresenceDetector(config.detector);
     } catch (err) {
-      const error = err as Error;
-      this.error(error.message, {});
-      status.now({ fill: "red", shape: "ring", text: RED._("hs-light-presence.status.config") });
-      this.on("input", (_msg, _send, done) => done(error));
-      this.on("close", (_removed, done) => {
-        status.close();
-        done();
-      });
+      failEveryMessage(this, err as Error, RED._("hs-light-presence.status.config"), status);
       return;
     }
 

@@ -4,6 +4,7 @@
 import type { SimEvent } from "../../simulator/events.js";
 import { readingTopic } from "../shared/reading-input.js";
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "../shared/red.js";
+import { failEveryMessage } from "../shared/unusable.js";
 import { openStream, pacingOf, type SensorSimConfig, sensorSimConfig } from "./config.js";
 import { SimRunner } from "./sim-runner.js";
 
@@ -27,10 +28,7 @@ function register(RED: NodeAPI): void {
     try {
       config = sensorSimConfig(def, RED.settings.fileWorkingDirectory ?? process.cwd());
     } catch (err) {
-      const error = err as Error;
-      this.error(error.message, {});
-      this.status({ fill: "red", shape: "ring", text: RED._("hs-sensor-sim.status.config") });
-      this.on("input", (_msg, _send, done) => done(error));
+      failEveryMessage(this, err as Error, RED._("hs-sensor-sim.status.config"));
       return;
     }
 

@@ -10,6 +10,7 @@ import { isControlOnly } from "../shared/control.js";
 import { readingFromPayload } from "../shared/reading-input.js";
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "../shared/red.js";
 import { StatusThrottle } from "../shared/status.js";
+import { failEveryMessage } from "../shared/unusable.js";
 import { type WindowedStatsConfig, windowedStatsConfig } from "./config.js";
 
 function resultMessage(result: WindowResult): NodeMessage {
@@ -25,14 +26,7 @@ function register(RED: NodeAPI): void {
     try {
       config = windowedStatsConfig(def);
     } catch (err) {
-      const error = err as Error;
-      this.error(error.message, {});
-      status.now({ fill: "red", shape: "ring", text: RED._("hs-windowed-stats.status.config") });
-      this.on("input", (_msg, _send, done) => done(error));
-      this.on("close", (_removed, done) => {
-        status.close();
-        done();
-      });
+      failEveryMessage(this, err as Error, RED._("hs-windowed-stats.status.config"), status);
       return;
     }
 

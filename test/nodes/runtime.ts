@@ -77,19 +77,37 @@ export async function message(id: string, timeoutMs = 5000): Promise<Msg> {
   return msg as Msg;
 }
 
-/** Resolves when the node with `id` sets a status matching `predicate`. */
-export function statusOf(
-  id: string,
-  predicate: (s: { fill?: string; shape?: string; text?: string }) => boolean,
-  timeoutMs = 5000,
-): Promise<{ fill?: string; shape?: string; text?: string }> {
+type Status = { fill?: string; shape?: string; text?: string };
+
+/** The status the node with `id` shows now (the last one it set), if any. */
+export function currentStatus(id: string): Status | undefined {
   const node = helper.getNode(id);
+  // the helper wraps Node.prototype.status in a sinon spy that records every node's calls
+  const spy = (
+    helper as unknown as {
+      _NodePrototype: { status: { getCalls(): { thisValue: unknown; args: [Status] }[] } };
+    }
+  )._NodePrototype.status;
+  const calls = spy.getCalls().filter((c) => c.thisValue === node);
+  return calls[calls.length - 1]?.args[0];
+}
+
+/** Resolves when the node with `id` shows a status matching `predicate` (now or later). */
+export function statusOf(id: string, predicate: (s: Status) => boolean, timeoutMs = 5000): Promise<Status> {
+  const node = helper.getNode(id);
+  const now = currentStatus(id);
+  if (now && predicate(now)) return Promise.resolve(now);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`node ${id}: no matching status after ${timeoutMs} ms`)),
+      () =>
+        reject(
+          new Error(
+            `node ${id}: no matching status after ${timeoutMs} ms (now ${JSON.stringify(currentStatus(id))})`,
+          ),
+        ),
       timeoutMs,
     );
-    node.on("call:status", ((call: { args: [{ fill?: string; shape?: string; text?: string }] }) => {
+    node.on("call:status", ((call: { args: [Status] }) => {
       const s = call.args[0];
       if (predicate(s)) {
         clearTimeout(timer);

@@ -1,0 +1,47 @@
+// The kafka-in configuration as the editor saves it, validated once at deploy; consumer settings
+// are checked again by the Kafka layer's own schema when the consumer is made.
+import { z } from "zod";
+import type { ConsumerConfigInput } from "../../kafka/config.js";
+import { topicName } from "../../kafka/config.js";
+import { choice, list, parseConfig, text, timeZone } from "../shared/config.js";
+
+const topic = (t: string) => topicName.safeParse(t).success;
+
+const schema = z
+  .object({
+    broker: text(""),
+    topics: list(["home_sensors"]).refine((ts) => ts.every(topic), {
+      error: "each topic must be 1-249 letters, digits, '.', '_' or '-'",
+    }),
+    group: text("homestream-node-red"),
+    start: choice(["latest", "earliest"], "latest"),
+    invalid: choice(["output", "dlq"], "output"),
+    dlqTopic: text("").refine((t) => t === "" || topic(t), {
+      error: "must be 1-249 letters, digits, '.', '_' or '-'",
+    }),
+    timeZone: timeZone(),
+  })
+  .loose();
+
+export interface KafkaInConfig {
+  brokerId: string;
+  /** Invalid records: out of output 2 with the reason, or to the dead-letter topic. */
+  invalid: "output" | "dlq";
+  consumer: ConsumerConfigInput;
+}
+
+export function kafkaInConfig(def: unknown): KafkaInConfig {
+  const c = parseConfig(schema, def);
+  return {
+    brokerId: c.broker,
+    invalid: c.invalid,
+    consumer: {
+      groupId: c.group,
+      topics: c.topics,
+      startPosition: c.start,
+      // with "output" the node decodes itself and nothing is invalid to the layer
+      deadLetterTopic: c.invalid === "dlq" ? (c.dlqTopic === "" ? undefined : c.dlqTopic) : false,
+      timeZone: c.timeZone,
+    },
+  };
+}

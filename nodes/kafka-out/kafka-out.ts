@@ -1,0 +1,174 @@
+// Node-RED adapter: hs-kafka-out sends each message's payload as one Kafka record through the
+// producer its kafka-broker shares. A message completes when the broker has acknowledged the
+// record (done()), or fails when the record finally cannot be delivered (done(err), for Catch).
+import type { KafkaProducer, ProducerRecord } from "../../kafka/producer.js";
+import type { ProducerStatus } from "../../kafka/status.js";
+import { CLOSE_TIMEOUT_MS, connectionOf, type KafkaConnection } from "../kafka-broker/connection.js";
+import { readingFromPayload } from "../shared/reading-input.js";
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "../shared/red.js";
+import { StatusThrottle } from "../shared/status.js";
+import { failEveryMessage } from "../shared/unusable.js";
+import { type KafkaOutConfig, kafkaOutConfig } from "./config.js";
+
+/** Per-message settings in `msg.kafka`. */
+interface KafkaOverrides {
+  topic?: unknown;
+  key?: unknown;
+  headers?: unknown;
+}
+
+function rawValue(payload: unknown): string | Buffer | Error {
+  if (typeof payload === "string" || Buffer.isBuffer(payload)) return payload;
+  if (payload === undefined) return new Error("msg.payload is missing");
+  try {
+    return JSON.stringify(payload);
+  } catch (err) {
+    return new Error(`msg.payload cannot be written as JSON: ${(err as Error).message}`);
+  }
+}
+
+/** The record for a message, or why there is none. */
+function recordOf(msg: NodeMessage, c: KafkaOutConfig): ProducerRecord | Error {
+  const o = (typeof msg.kafka === "object" && msg.kafka !== null ? msg.kafka : {}) as KafkaOverrides;
+  let value: string | Buffer | Error;
+  let fields: Record<string, unknown> | undefined;
+  if (c.validate) {
+    const parsed = readingFromPayload(msg.payload, c.timeZone);
+    if (!parsed.ok) return new Error(parsed.reason);
+    // the normalised reading: ISO timestamp with Z, 0/1 for binary sensors
+    value = JSON.stringify(parsed.value.reading);
+    fields = parsed.value.reading as unknown as Record<string, unknown>;
+  } else {
+    value = rawValue(msg.payload);
+    if (value instanceof Error) return value;
+    if (typeof msg.payload === "object" && msg.payload !== null && !Buffer.isBuffer(msg.payload)) {
+      fields = msg.payload as Record<string, unknown>;
+    }
+  }
+  let key: string | Buffer | null = null;
+  if (o.key !== undefined) {
+    if (o.key !== null && typeof o.key !== "string" && !Buffer.isBuffer(o.key)) {
+      return new Error(`msg.kafka.key must be a string, a Buffer or null, got ${typeof o.key}`);
+    }
+    key = o.key;
+  } else if (c.key !== "none") {
+    const k = fields?.[c.key];
+    key = typeof k === "string" ? k : null;
+  }
+  if (o.topic !== undefined && typeof o.topic !== "string") {
+    return new Error(`msg.kafka.topic must be a string, got ${typeof o.topic}`);
+  }
+  let headers = c.headers;
+  if (o.headers !== undefined) {
+    if (typeof o.headers !== "object" || o.headers === null || Array.isArray(o.headers)) {
+      return new Error("msg.kafka.headers must be an object of header name to string");
+    }
+    headers = { ...headers };
+    for (const [name, v] of Object.entries(o.headers)) {
+      headers[name] = typeof v === "string" || Buffer.isBuffer(v) ? (v as string) : JSON.stringify(v);
+    }
+  }
+  return {
+    topic: (o.topic as string | undefined) ?? c.topic,
+    key,
+    value,
+    headers: Object.keys(headers).length > 0 ? headers : undefined,
+  };
+}
+
+function register(RED: NodeAPI): void {
+  function KafkaOutNode(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const status = new StatusThrottle((s) => this.status(s));
+    let state: ProducerStatus["state"] = "connecting";
+    let lastError: string | undefined;
+    // status events can come while the producer is being made, before there are counters to show
+    let ready = false;
+    let config: KafkaOutConfig;
+    let connection: KafkaConnection;
+    let producer: KafkaProducer;
+    try {
+      config = kafkaOutConfig(def);
+      const c = connectionOf((id) => RED.nodes.getNode(id), config.brokerId);
+      if (c instanceof Error) throw c;
+      connection = c;
+      producer = connection.acquireProducer(this.id, config.producer, (s) => {
+        state = s.state;
+        lastError = s.error;
+        if (ready) status.now(render());
+      });
+    } catch (err) {
+      failEveryMessage(this, err as Error, RED._("hs-kafka-out.status.config"), status);
+      return;
+    }
+
+    function render(): NodeStatus {
+      const s = producer.stats();
+      const counts = {
+        acked: s.acked,
+        buffered: s.buffered + s.inFlight,
+        failed: s.failed + s.rejected + s.dropped,
+      };
+      switch (state) {
+        case "connected":
+          return { fill: "green", shape: "dot", text: RED._("hs-kafka-out.status.connected", counts) };
+        case "connecting":
+          return { fill: "yellow", shape: "ring", text: RED._("hs-kafka-out.status.connecting", counts) };
+        case "reconnecting":
+          return {
+            fill: "yellow",
+            shape: "ring",
+            text: RED._("hs-kafka-out.status.reconnecting", { ...counts, error: lastError ?? "" }),
+          };
+        case "disconnected":
+          return {
+            fill: "red",
+            shape: "ring",
+            text: RED._("hs-kafka-out.status.disconnected", { error: lastError ?? "" }),
+          };
+        default:
+          return { fill: "grey", shape: "ring", text: RED._("hs-kafka-out.status.closed") };
+      }
+    }
+
+    ready = true;
+    state = producer.state === "disconnected" ? "connecting" : producer.state;
+    status.now(render());
+
+    this.on("input", (msg, send, done) => {
+      const record = recordOf(msg, config);
+      if (record instanceof Error) {
+        done(record);
+        return;
+      }
+      producer.send(record).then(
+        (report) => {
+          if (config.reports) {
+            msg.kafka = { ...(typeof msg.kafka === "object" ? msg.kafka : {}), ...report };
+            send(msg);
+          }
+          status.set(render());
+          done();
+        },
+        (err: Error) => {
+          status.set(render());
+          done(err);
+        },
+      );
+    });
+
+    this.on("close", (_removed, done) => {
+      connection
+        .releaseProducer(this.id, producer, CLOSE_TIMEOUT_MS)
+        .catch((err: Error) => this.warn(`closing the Kafka producer: ${err.message}`))
+        .finally(() => {
+          status.close();
+          this.status({});
+          done();
+        });
+    });
+  }
+  RED.nodes.registerType("hs-kafka-out", KafkaOutNode);
+}
+
+export = register;
