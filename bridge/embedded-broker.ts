@@ -39,6 +39,7 @@ export class EmbeddedBroker {
   readonly #listenerOf = new WeakMap<object, ListenerInfo>();
   readonly #principalOf = new WeakMap<Client, Principal>();
   readonly #acksOf = new WeakMap<Client, OrderedAcks>();
+  readonly #assignedIds = new WeakSet<Client>();
 
   constructor(private readonly options: EmbeddedBrokerOptions) {}
 
@@ -46,7 +47,11 @@ export class EmbeddedBroker {
     // aedes 1.x is an ES module; this package compiles to CommonJS, hence the dynamic import.
     const { Aedes } = await import("aedes");
     const hooks: AedesOptions = {
-      preConnect: (_client, _packet, done) => this.#preConnect(done),
+      preConnect: (client, packet, done) => {
+        // [MQTT-3.1.3-6] a zero-length client id gets one from the server: aedes's "aedes_<uuid>".
+        if (!packet.clientId) this.#assignedIds.add(client);
+        this.#preConnect(done);
+      },
       authenticate: (client, username, password, done) =>
         this.#authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => this.#authorizePublish(client, packet, done),
@@ -189,6 +194,7 @@ export class EmbeddedBroker {
       payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
       qos: packet.qos,
       clientId: client.id,
+      clientIdAssigned: this.#assignedIds.has(client),
       receivedAt: Date.now(),
     };
     if (packet.qos === 0) {

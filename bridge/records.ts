@@ -20,6 +20,8 @@ export interface InboundMessage {
   qos: 0 | 1 | 2;
   /** Publishing client (embedded broker only). */
   clientId?: string;
+  /** The broker made the client id up (the client sent none): it names no device. */
+  clientIdAssigned?: boolean;
   /** Receive time, epoch ms. */
   receivedAt: number;
 }
@@ -106,7 +108,7 @@ export function planRecords(msg: InboundMessage, opts: PlanOptions): Plan {
       roomKey,
     );
   }
-  const vars = sourceVars(m, { topic: msg.topic, clientId: msg.clientId });
+  const vars = sourceVars(m, { topic: msg.topic, clientId: msg.clientIdAssigned ? undefined : msg.clientId });
   const defaults = readingDefaults(m, vars);
   if (!defaults.ok) return fail({ reason: "template_error", detail: defaults.detail }, roomKey);
   const adapted = adaptPayload(msg.payload, m.rule.payload, {

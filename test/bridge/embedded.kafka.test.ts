@@ -67,7 +67,15 @@ describe.skipIf(noBroker)("embedded broker -> Kafka", () => {
     await pub("home/garage/temperature", "17.5");
     await pub("home/garage/light", "ON");
     await pub("home/garage/presence", "false");
-    expect(await topicSize(kafka.brokers, t.topic)).toBe(sizeBefore + 3);
+    // Without -i, the client sends no id and the broker makes one up: that names no device.
+    await execFileAsync(
+      "mosquitto_pub",
+      ["-h", "127.0.0.1", "-p", port, "-q", "1", "-t", "home/garage/humidity", "-m", "55"],
+      {
+        timeout: 10_000,
+      },
+    );
+    expect(await topicSize(kafka.brokers, t.topic)).toBe(sizeBefore + 4);
 
     const all = await kcatConsumeAll(kafka.brokers.join(","), t.topic);
     const garage = all.filter((m) => m.key === "garage").map((m) => JSON.parse(m.payload as string));
@@ -75,6 +83,7 @@ describe.skipIf(noBroker)("embedded broker -> Kafka", () => {
       ["temperature", 17.5, "mosq-pub"],
       ["light", 1, "mosq-pub"],
       ["presence", 0, "mosq-pub"],
+      ["humidity", 55, "garage_humidity"],
     ]);
     const headers = all.find((m) => m.key === "garage")?.headers ?? [];
     expect(headers).toContain("mqtt_topic");
@@ -89,10 +98,10 @@ describe.skipIf(noBroker)("embedded broker -> Kafka", () => {
     const metrics = await fetch(`${base}/metrics`);
     expect(metrics.headers.get("content-type")).toMatch(/text\/plain/);
     const text = await metrics.text();
-    expect(text).toMatch(/^homestream_bridge_readings_forwarded_total 63$/m);
-    expect(text).toMatch(/^homestream_bridge_messages_received_total\{qos="1"\} 63$/m);
+    expect(text).toMatch(/^homestream_bridge_readings_forwarded_total 64$/m);
+    expect(text).toMatch(/^homestream_bridge_messages_received_total\{qos="1"\} 64$/m);
     expect(text).toMatch(/^homestream_bridge_rejected_total\{reason="invalid_json"\} 0$/m);
-    expect(text).toMatch(/^homestream_bridge_kafka_ack_latency_seconds_count 63$/m);
+    expect(text).toMatch(/^homestream_bridge_kafka_ack_latency_seconds_count 64$/m);
     expect(text).toMatch(/^homestream_bridge_records_in_flight 0$/m);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   });
