@@ -16,11 +16,15 @@ export interface DeliveryOptions {
   retryMaxMs: number;
 }
 
+type Done = (delivered: boolean) => void;
+
 export class Delivery {
-  #stop = new AbortController();
+  #stopped = false;
   #reliable = 0;
   #qos0 = 0;
   #idle: Array<() => void> = [];
+  /** Retries waiting for their backoff to pass, with what to run if the bridge stops first. */
+  #retries = new Map<NodeJS.Timeout, () => void>();
   #lastErrorLog = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -37,43 +41,52 @@ export class Delivery {
 
   /**
    * QoS 1/2: resolves true once Kafka has acknowledged every record of the plan, false if the bridge
-   * stopped first (the device must then not be acknowledged).
+   * stopped first (the device must then not be acknowledged). Callbacks rather than async functions:
+   * this runs for every message, and each promise less is garbage less.
    */
-  async deliver(plan: Plan): Promise<boolean> {
-    if (plan.records.length === 0) return true;
+  deliver(plan: Plan): Promise<boolean> {
+    const records = plan.records;
+    if (records.length === 0) return Promise.resolve(true);
     this.#reliable++;
-    try {
-      if (plan.records.length === 1)
-        return await this.#untilAcked(plan.records[0] as OutRecord, plan.readings > 0);
-      const results = await Promise.all(plan.records.map((r, i) => this.#untilAcked(r, i < plan.readings)));
-      return results.every(Boolean);
-    } finally {
-      this.#reliable--;
-      if (this.#reliable === 0) for (const wake of this.#idle.splice(0)) wake();
-    }
+    return new Promise<boolean>((resolve) => {
+      let left = records.length;
+      let all = true;
+      const done: Done = (delivered) => {
+        all &&= delivered;
+        if (--left > 0) return;
+        this.#reliable--;
+        if (this.#reliable === 0) for (const wake of this.#idle.splice(0)) wake();
+        resolve(all);
+      };
+      for (let i = 0; i < records.length; i++)
+        this.#attempt(records[i] as OutRecord, i < plan.readings, 0, done);
+    });
   }
 
   /** QoS 0: hands the records over if the best-effort buffer has room; false when dropped. */
   offer(plan: Plan): boolean {
     const n = plan.records.length;
     if (n === 0) return true;
-    if (this.#qos0 + n > this.options.qos0Capacity || this.#stop.signal.aborted) {
+    if (this.#qos0 + n > this.options.qos0Capacity || this.#stopped) {
       this.metrics.droppedQos0.inc(n);
       return false;
     }
     this.#qos0 += n;
     plan.records.forEach((record, i) => {
-      this.#once(record, i < plan.readings)
-        .then(
-          () => {},
-          (err) => {
-            this.metrics.droppedQos0.inc();
-            this.#logSendError(err, record, false);
-          },
-        )
-        .finally(() => {
+      const started = performance.now();
+      this.metrics.inFlight.inc();
+      this.sink.send(record).then(
+        () => {
           this.#qos0--;
-        });
+          this.#acked(started, i < plan.readings);
+        },
+        (err) => {
+          this.#qos0--;
+          this.metrics.inFlight.dec();
+          this.metrics.droppedQos0.inc();
+          this.#logSendError(err, record, false);
+        },
+      );
     });
     return true;
   }
@@ -88,44 +101,55 @@ export class Delivery {
 
   /** Stops retrying: pending reliable deliveries resolve false, new QoS 0 records are dropped. */
   abandon(): void {
-    this.#stop.abort();
+    this.#stopped = true;
+    const waiting = [...this.#retries];
+    this.#retries.clear();
+    for (const [timer, run] of waiting) {
+      clearTimeout(timer);
+      run(); // sees #stopped: the delivery ends unacknowledged
+    }
   }
 
-  async #once(record: OutRecord, isReading: boolean): Promise<void> {
-    const started = performance.now();
-    this.metrics.inFlight.inc();
-    try {
-      await this.sink.send(record);
-    } finally {
-      this.metrics.inFlight.dec();
-    }
+  #acked(started: number, isReading: boolean): void {
+    this.metrics.inFlight.dec();
     this.metrics.ackLatency.observe((performance.now() - started) / 1000);
     if (isReading) this.metrics.forwarded.inc();
     else this.metrics.deadLettered.inc();
   }
 
-  async #untilAcked(record: OutRecord, isReading: boolean): Promise<boolean> {
-    const signal = this.#stop.signal;
-    for (let attempt = 0; ; attempt++) {
-      if (signal.aborted) return false;
-      try {
-        await this.#once(record, isReading);
-        return true;
-      } catch (err) {
-        if (signal.aborted) return false;
+  /** One send of `record`; on failure, another after a backoff, until acknowledged or stopped. */
+  #attempt(record: OutRecord, isReading: boolean, attempt: number, done: Done): void {
+    if (this.#stopped) {
+      done(false);
+      return;
+    }
+    const started = performance.now();
+    this.metrics.inFlight.inc();
+    this.sink.send(record).then(
+      () => {
+        this.#acked(started, isReading);
+        done(true);
+      },
+      (err) => {
+        this.metrics.inFlight.dec();
+        if (this.#stopped) {
+          done(false);
+          return;
+        }
         this.metrics.sendRetries.inc();
         this.#logSendError(err, record, true);
-        const delay = Math.min(
-          this.options.retryMaxMs,
-          this.options.retryBaseMs * 2 ** Math.min(attempt, 20),
+        const base = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(attempt, 20));
+        const run = () => this.#attempt(record, isReading, attempt + 1, done);
+        const timer = setTimeout(
+          () => {
+            this.#retries.delete(timer);
+            run();
+          },
+          base * (0.8 + 0.4 * Math.random()),
         );
-        try {
-          await sleep(delay * (0.8 + 0.4 * Math.random()), undefined, { signal });
-        } catch {
-          return false;
-        }
-      }
-    }
+        this.#retries.set(timer, run);
+      },
+    );
   }
 
   #logSendError(err: unknown, record: OutRecord, retrying: boolean): void {

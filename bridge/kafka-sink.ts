@@ -59,15 +59,10 @@ export class KafkaSink implements RecordSink {
     this.#probe.unref();
   }
 
-  async send(record: OutRecord): Promise<void> {
+  send(record: OutRecord): Promise<unknown> {
     const producer = this.#producer;
-    if (!producer) throw new Error("the Kafka sink is not started");
-    await producer.send({
-      topic: record.topic,
-      key: record.key,
-      value: record.value,
-      headers: record.headers,
-    });
+    if (!producer) return Promise.reject(new Error("the Kafka sink is not started"));
+    return producer.send(record);
   }
 
   reachable(): boolean {

@@ -14,7 +14,7 @@ export interface RecordSink {
   /** Connects (or starts connecting) to Kafka. */
   start(): Promise<void>;
   /** Resolves once Kafka has acknowledged the record; rejects when it could not be delivered. */
-  send(record: OutRecord): Promise<void>;
+  send(record: OutRecord): Promise<unknown>;
   /** True while Kafka answers (drives /healthz). */
   reachable(): boolean;
   /** Waits (at most `timeoutMs`) for every accepted record to be acknowledged or failed, then disconnects. */

@@ -126,7 +126,8 @@ export type Resolved<T> = { ok: true; value: T } | { ok: false; detail: string }
 
 /** Variables for a rule's field templates: the placeholders plus the source. */
 export function sourceVars(m: TopicMatch, source: MessageSource): Record<string, string> {
-  const vars = { __proto__: null, ...m.vars } as unknown as Record<string, string>;
+  // A match's vars are a fresh object per match: extended in place rather than copied (per message).
+  const vars = m.vars as Record<string, string>;
   vars.mqtt_topic = source.topic;
   if (source.clientId !== undefined) vars.client_id = source.clientId;
   return vars;
