@@ -41,7 +41,11 @@ async function serveBridge({ brokers, topic }) {
   const config = await loadBridgeConfig({
     overrides: {
       mqtt: { port: 0 },
-      kafka: { brokers, topic },
+      kafka: {
+        brokers,
+        topic,
+        ...(process.env.BENCH_PRODUCERS ? { producers: Number(process.env.BENCH_PRODUCERS) } : {}),
+      },
       logLevel: "warn",
       qos0Buffer: 20_000,
     },
@@ -51,7 +55,16 @@ async function serveBridge({ brokers, topic }) {
   process.send({ ready: bridge.addresses().mqtt.port });
   process.on("message", async (m) => {
     if (m === "stop") {
+      const text = await bridge.metrics.registry.metrics();
       await bridge.stop();
+      if (process.env.BENCH_VERBOSE) {
+        const pick = (name) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
+        const forwarded = pick("homestream_bridge_readings_forwarded_total");
+        const requests = pick("homestream_bridge_kafka_produce_requests");
+        process.stderr.write(
+          `bench:bridge:   (bridge: ${forwarded} forwarded in ${requests} produce requests)\n`,
+        );
+      }
       process.exit(0);
     }
   });

@@ -81,12 +81,15 @@ export class Bridge {
               producer: c.kafka.producer,
               connection: c.kafka.connection,
               probeIntervalMs: c.kafka.probeIntervalMs,
+              producers: c.kafka.producers,
             },
             log,
           )
         : undefined);
-    if (this.#sink) await this.#sink.start();
+    const sink = this.#sink;
+    if (sink) await sink.start();
     else log.warn("no Kafka brokers configured: readings are validated and counted, not forwarded");
+    this.metrics.watchSink(() => sink?.stats?.());
 
     this.#delivery = this.#sink
       ? new Delivery(this.#sink, this.metrics, log, {

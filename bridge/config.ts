@@ -105,6 +105,8 @@ const kafka = z
     /** Default `<topic>.dlq`. */
     dlqTopic: kafkaTopic.optional(),
     clientId: z.string().min(1).default("homestream-bridge"),
+    /** Producers records are spread over by key: overlaps produce round trips (see kafka-sink.ts). */
+    producers: count(1).max(16).default(1),
     /** How often /healthz asks Kafka whether it answers, ms. */
     probeIntervalMs: count(100).default(5000),
     /** Passed to the Kafka layer's producer (lingerMs, batchSize, maxBufferedRecords, ...), validated there. */

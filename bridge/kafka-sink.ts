@@ -1,6 +1,11 @@
 // The bridge's RecordSink on the shared Kafka layer (kafka/): its micro-batching producer does the
-// batching across devices; this adapter adds what /healthz needs, a periodic check that Kafka answers
-// even while no records flow (the producer only notices an outage when a send fails).
+// batching across devices. This adapter adds two things the bridge needs:
+// - several producers, each record going to the one its key hashes to. The layer's producer keeps one
+//   produce request in flight (for idempotence, see kafka/producer.ts), so devices waiting for their
+//   PUBACK wait for whole request round trips; a few producers overlap those round trips. One key,
+//   one producer: per-room order is kept.
+// - a periodic check that Kafka answers even while no records flow, for /healthz (a producer only
+//   notices an outage when a send fails).
 import {
   createKafkaClient,
   type KafkaClient,
@@ -8,13 +13,15 @@ import {
   type ProducerConfigInput,
 } from "../kafka/index.js";
 import type { Logger } from "./logger.js";
-import type { OutRecord, RecordSink } from "./record-sink.js";
+import type { OutRecord, RecordSink, SinkStats } from "./record-sink.js";
 
 export interface KafkaSinkOptions {
   brokers: readonly string[];
   clientId: string;
   /** Topics to create at start when missing (readings and dead letters). */
   topics: readonly string[];
+  /** Producers records are spread over by key (default 1). */
+  producers?: number;
   /** Extra producer settings (lingerMs, batchSize, maxBufferedRecords, ...). */
   producer?: Record<string, unknown>;
   /** Extra connection settings (ssl, sasl, timeouts). */
@@ -27,9 +34,17 @@ export interface KafkaSinkOptions {
 // should refuse new records (the device stays unacknowledged) rather than drop accepted ones.
 const PRODUCER_DEFAULTS: ProducerConfigInput = { whenFull: "reject", lingerMs: 5, batchSize: 5000 };
 
+/** FNV-1a of the key: cheap, stable, spreads room names well enough over a handful of producers. */
+function shardOf(key: string | null, shards: number): number {
+  if (shards === 1 || key === null) return 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % shards;
+}
+
 export class KafkaSink implements RecordSink {
   #client: KafkaClient | undefined;
-  #producer: KafkaProducer | undefined;
+  #producers: KafkaProducer[] = [];
   #probe: NodeJS.Timeout | undefined;
   #probeOk = false;
   #topicsReady = false;
@@ -46,38 +61,50 @@ export class KafkaSink implements RecordSink {
       { logger: this.log.child({ component: "kafka" }) },
     );
     this.#client = client;
-    this.#producer = client.producer({
-      ...PRODUCER_DEFAULTS,
-      ...this.options.producer,
-    } as ProducerConfigInput);
+    const config = { ...PRODUCER_DEFAULTS, ...this.options.producer } as ProducerConfigInput;
+    this.#producers = Array.from({ length: Math.max(1, this.options.producers ?? 1) }, () =>
+      client.producer(config),
+    );
     // Connecting retries until Kafka answers; the bridge serves MQTT meanwhile (devices wait for acks).
-    this.#producer
-      .connect()
-      .catch((err: Error) => this.log.debug({ err: err.message }, "kafka connect ended"));
+    for (const p of this.#producers)
+      p.connect().catch((err: Error) => this.log.debug({ err: err.message }, "kafka connect ended"));
     await this.#check();
     this.#probe = setInterval(() => void this.#check(), this.options.probeIntervalMs ?? 5000);
     this.#probe.unref();
   }
 
   send(record: OutRecord): Promise<unknown> {
-    const producer = this.#producer;
-    if (!producer) return Promise.reject(new Error("the Kafka sink is not started"));
-    return producer.send(record);
+    const producers = this.#producers;
+    if (producers.length === 0) return Promise.reject(new Error("the Kafka sink is not started"));
+    return (producers[shardOf(record.key, producers.length)] as KafkaProducer).send(record);
+  }
+
+  stats(): SinkStats {
+    const out: SinkStats = { buffered: 0, requests: 0, acked: 0 };
+    for (const p of this.#producers) {
+      const s = p.stats();
+      out.buffered += s.buffered;
+      out.requests += s.batches;
+      out.acked += s.acked;
+    }
+    return out;
   }
 
   reachable(): boolean {
-    const producer = this.#producer;
-    if (!producer || !this.#probeOk) return false;
+    if (this.#producers.length === 0 || !this.#probeOk) return false;
     // A producer retrying records it cannot deliver means Kafka is not taking them, whatever the probe says.
-    const { buffered, inFlight } = producer.stats();
-    return producer.state !== "reconnecting" || buffered + inFlight === 0;
+    return this.#producers.every((p) => {
+      const { buffered, inFlight } = p.stats();
+      return p.state !== "reconnecting" || buffered + inFlight === 0;
+    });
   }
 
   async close(timeoutMs: number): Promise<void> {
     clearInterval(this.#probe);
     this.#probe = undefined;
-    await this.#producer?.close({ timeoutMs });
-    this.#producer = undefined;
+    const producers = this.#producers;
+    this.#producers = [];
+    await Promise.all(producers.map((p) => p.close({ timeoutMs })));
   }
 
   async #check(): Promise<void> {

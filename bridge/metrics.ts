@@ -2,6 +2,7 @@
 // tests, and a host application's default registry stays untouched).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { REJECT_REASONS } from "../core/payload-adapters.js";
+import type { SinkStats } from "./record-sink.js";
 
 export class BridgeMetrics {
   readonly registry = new Registry();
@@ -64,6 +65,29 @@ export class BridgeMetrics {
     help: "1 while the last exchange with Kafka succeeded",
     registers: [this.registry],
   });
+
+  #sinkStats: (() => SinkStats | undefined) | undefined;
+  readonly producerBuffered = new Gauge({
+    name: "homestream_bridge_kafka_producer_buffered_records",
+    help: "Records waiting in the Kafka producer for a produce request",
+    registers: [this.registry],
+    collect: () => {
+      this.producerBuffered.set(this.#sinkStats?.()?.buffered ?? 0);
+    },
+  });
+  readonly produceRequests = new Gauge({
+    name: "homestream_bridge_kafka_produce_requests",
+    help: "Produce requests Kafka acknowledged since start (records per request = forwarded / this)",
+    registers: [this.registry],
+    collect: () => {
+      this.produceRequests.set(this.#sinkStats?.()?.requests ?? 0);
+    },
+  });
+
+  /** Where the producer gauges read from. */
+  watchSink(stats: () => SinkStats | undefined): void {
+    this.#sinkStats = stats;
+  }
 
   constructor() {
     // Every reason appears from the start, at 0, so dashboards and alerts need no absent() tricks.

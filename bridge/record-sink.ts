@@ -10,6 +10,15 @@ export interface OutRecord {
   headers: Record<string, string | Buffer>;
 }
 
+export interface SinkStats {
+  /** Records accepted and waiting to be sent. */
+  buffered: number;
+  /** Produce requests Kafka acknowledged. */
+  requests: number;
+  /** Records Kafka acknowledged. */
+  acked: number;
+}
+
 export interface RecordSink {
   /** Connects (or starts connecting) to Kafka. */
   start(): Promise<void>;
@@ -17,6 +26,8 @@ export interface RecordSink {
   send(record: OutRecord): Promise<unknown>;
   /** True while Kafka answers (drives /healthz). */
   reachable(): boolean;
+  /** Producer counters, for metrics (optional: test sinks have none). */
+  stats?(): SinkStats;
   /** Waits (at most `timeoutMs`) for every accepted record to be acknowledged or failed, then disconnects. */
   close(timeoutMs: number): Promise<void>;
 }
