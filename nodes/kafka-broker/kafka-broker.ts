@@ -6,10 +6,24 @@ import type { NodeAPI, NodeDef } from "../shared/red.js";
 import { kafkaBrokerConfig } from "./config.js";
 import { CLOSE_TIMEOUT_MS, type KafkaBrokerNode, KafkaConnection } from "./connection.js";
 
+/** The same log line is repeated at most this often. */
+const REPEAT_MS = 60_000;
+
 function register(RED: NodeAPI): void {
   function KafkaBrokerConfigNode(this: KafkaBrokerNode, def: NodeDef) {
     RED.nodes.createNode(this, def);
-    // kafkajs's chatter at debug; what needs attention at warn/error, in Node-RED's log.
+    // Debug chatter at debug. What needs attention at warn/error, but a broker that is away makes
+    // the client say the same thing on every retry: each distinct line at most once a minute
+    // (the nodes' status shows the connection meanwhile). kafkajs's own errors are about
+    // connections this layer retries, so they are warnings.
+    const lastSaid = new Map<string, number>();
+    const once = (line: string) => {
+      const now = Date.now();
+      if ((lastSaid.get(line) ?? Number.NEGATIVE_INFINITY) > now - REPEAT_MS) return false;
+      if (lastSaid.size > 100) lastSaid.clear();
+      lastSaid.set(line, now);
+      return true;
+    };
     const text = (fields: Record<string, unknown>, message: string) => {
       const detail = fields.error ?? fields.err;
       return detail ? `${message}: ${String(detail)}` : message;
@@ -17,8 +31,16 @@ function register(RED: NodeAPI): void {
     const logger: KafkaLogger = {
       debug: (f, m) => this.debug(text(f, m)),
       info: (f, m) => this.debug(text(f, m)),
-      warn: (f, m) => this.warn(text(f, m)),
-      error: (f, m) => this.error(text(f, m)),
+      warn: (f, m) => {
+        const line = text(f, m);
+        if (once(line)) this.warn(line);
+      },
+      error: (f, m) => {
+        const line = text(f, m);
+        if (!once(line)) return;
+        if (f.component === "kafkajs") this.warn(line);
+        else this.error(line);
+      },
     };
     try {
       const config = kafkaBrokerConfig(
