@@ -54,7 +54,9 @@ describe("adaptPayload", () => {
 
   it("turns a zigbee2mqtt object into one reading per known field", () => {
     const r = adaptPayload(
-      bytes('{"temperature":19.2,"humidity":55,"occupancy":true,"illuminance":120,"state":"OFF","battery":97}'),
+      bytes(
+        '{"temperature":19.2,"humidity":55,"occupancy":true,"illuminance":120,"state":"OFF","battery":97}',
+      ),
       "auto",
       { room: "bedroom", deviceId: "0x00158d0001", receivedAt: AT },
     );
@@ -116,13 +118,17 @@ describe("adaptPayload", () => {
 
   it("survives deep nesting", () => {
     const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
-    expect(adaptPayload(bytes(deep), "auto", ctx).rejections[0]?.reason).toMatch(/unsupported_payload|invalid_json/);
+    expect(adaptPayload(bytes(deep), "auto", ctx).rejections[0]?.reason).toMatch(
+      /unsupported_payload|invalid_json/,
+    );
     const deepValue = `{"value":${"[".repeat(50_000)}${"]".repeat(50_000)}}`;
     expect(adaptPayload(bytes(deepValue), "auto", ctx).rejections[0]?.reason).toBe("invalid_reading");
   });
 
   it("honours the rule's format", () => {
     expect(adaptPayload(bytes("21"), "reading", ctx).rejections[0]?.reason).toBe("unsupported_payload");
-    expect(adaptPayload(bytes('{"value":21}'), "value", ctx).rejections[0]?.reason).toBe("unsupported_payload");
+    expect(adaptPayload(bytes('{"value":21}'), "value", ctx).rejections[0]?.reason).toBe(
+      "unsupported_payload",
+    );
   });
 });

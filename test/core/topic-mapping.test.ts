@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { compileMapping, DEFAULT_RULE, readingDefaults, recordAddress, sourceVars } from "../../core/topic-mapping.js";
+import {
+  compileMapping,
+  DEFAULT_RULE,
+  readingDefaults,
+  recordAddress,
+  sourceVars,
+} from "../../core/topic-mapping.js";
 
 const reading = {
   room: "kitchen",
@@ -21,7 +27,10 @@ describe("compileMapping", () => {
     expect(plain?.rule.index).toBe(1);
     if (!plain) throw new Error("no match");
     const vars = sourceVars(plain, { topic: "home/kitchen/temperature", clientId: "c1" });
-    expect(recordAddress(plain, vars, reading)).toEqual({ ok: true, value: { topic: "home_sensors", key: "kitchen" } });
+    expect(recordAddress(plain, vars, reading)).toEqual({
+      ok: true,
+      value: { topic: "home_sensors", key: "kitchen" },
+    });
     if (!alarm) throw new Error("no match");
     const aVars = sourceVars(alarm, { topic: "home/hall/alarm", clientId: "c9" });
     expect(recordAddress(alarm, aVars, { ...reading, room: "hall" })).toEqual({
@@ -35,7 +44,10 @@ describe("compileMapping", () => {
     const m = compileMapping([DEFAULT_RULE], "t");
     const hit = m.match("home/kitchen/temperature");
     if (!hit) throw new Error("no match");
-    const r = recordAddress(hit, sourceVars(hit, { topic: "home/kitchen/temperature" }), { ...reading, room: "attic" });
+    const r = recordAddress(hit, sourceVars(hit, { topic: "home/kitchen/temperature" }), {
+      ...reading,
+      room: "attic",
+    });
     expect(r).toEqual({ ok: true, value: { topic: "t", key: "attic" } });
   });
 
@@ -69,8 +81,12 @@ describe("compileMapping", () => {
   });
 
   it("names the rule and field of a bad pattern or template", () => {
-    expect(() => compileMapping([DEFAULT_RULE, { match: "a/#/b" }], "t")).toThrow(/rules\[1\]\.match: .*last level/);
-    expect(() => compileMapping([{ match: "a/+x", key: "{y}" }], "t")).toThrow(/rules\[0\]\.key: "\{y\}" is neither/);
+    expect(() => compileMapping([DEFAULT_RULE, { match: "a/#/b" }], "t")).toThrow(
+      /rules\[1\]\.match: .*last level/,
+    );
+    expect(() => compileMapping([{ match: "a/+x", key: "{y}" }], "t")).toThrow(
+      /rules\[0\]\.key: "\{y\}" is neither/,
+    );
     expect(() => compileMapping([{ match: "a/+x", room: "{sensor_type}" }], "t")).toThrow(/rules\[0\]\.room/);
   });
 });

@@ -37,33 +37,37 @@ describe("compileTopicPattern", () => {
   it("agrees with a level-by-level oracle on random topics", () => {
     const level = fc.constantFrom("home", "kitchen", "a", "", "temperature", "$SYS");
     fc.assert(
-      fc.property(fc.array(level, { minLength: 1, maxLength: 4 }), fc.array(fc.constantFrom("+", "#", "home", "a"), { minLength: 1, maxLength: 4 }), (topicLevels, patLevels) => {
-        const hashAt = patLevels.indexOf("#");
-        if (hashAt !== -1 && hashAt !== patLevels.length - 1) return;
-        const topic = topicLevels.join("/");
-        const pattern = compileTopicPattern(patLevels.join("/"));
-        // Oracle: MQTT filter matching by levels.
-        let expected = true;
-        if (topic.startsWith("$") && (patLevels[0] === "+" || patLevels[0] === "#")) expected = false;
-        else {
-          for (let i = 0; i < patLevels.length; i++) {
-            const p = patLevels[i];
-            if (p === "#") break;
-            if (i >= topicLevels.length) {
-              expected = false;
-              break;
+      fc.property(
+        fc.array(level, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.constantFrom("+", "#", "home", "a"), { minLength: 1, maxLength: 4 }),
+        (topicLevels, patLevels) => {
+          const hashAt = patLevels.indexOf("#");
+          if (hashAt !== -1 && hashAt !== patLevels.length - 1) return;
+          const topic = topicLevels.join("/");
+          const pattern = compileTopicPattern(patLevels.join("/"));
+          // Oracle: MQTT filter matching by levels.
+          let expected = true;
+          if (topic.startsWith("$") && (patLevels[0] === "+" || patLevels[0] === "#")) expected = false;
+          else {
+            for (let i = 0; i < patLevels.length; i++) {
+              const p = patLevels[i];
+              if (p === "#") break;
+              if (i >= topicLevels.length) {
+                expected = false;
+                break;
+              }
+              if (p !== "+" && p !== topicLevels[i]) {
+                expected = false;
+                break;
+              }
             }
-            if (p !== "+" && p !== topicLevels[i]) {
-              expected = false;
-              break;
-            }
+            const multi = patLevels.at(-1) === "#";
+            if (!multi && topicLevels.length !== patLevels.length) expected = false;
+            if (multi && topicLevels.length < patLevels.length - 1) expected = false;
           }
-          const multi = patLevels.at(-1) === "#";
-          if (!multi && topicLevels.length !== patLevels.length) expected = false;
-          if (multi && topicLevels.length < patLevels.length - 1) expected = false;
-        }
-        expect(pattern.match(topic) !== undefined).toBe(expected);
-      }),
+          expect(pattern.match(topic) !== undefined).toBe(expected);
+        },
+      ),
     );
   });
 });
@@ -72,7 +76,10 @@ describe("compileTemplate", () => {
   it("renders placeholders and literal braces", () => {
     const t = compileTemplate("{room}.{{x}}.{sensor_type}");
     expect(t.names).toEqual(["room", "sensor_type"]);
-    expect(t.render({ room: "kitchen", sensor_type: "light" })).toEqual({ ok: true, text: "kitchen.{x}.light" });
+    expect(t.render({ room: "kitchen", sensor_type: "light" })).toEqual({
+      ok: true,
+      text: "kitchen.{x}.light",
+    });
     expect(t.render({ room: "kitchen" })).toEqual({ ok: false, missing: "sensor_type" });
   });
 
