@@ -1,5 +1,6 @@
 // The entry point of the Kafka layer: one client per cluster connection, from which producers, consumers
 // and topic administration are made. kafkajs stays behind this module's types, so it could be swapped.
+import "./kafkajs-patches.js"; // before kafkajs loads: see the file
 import { Kafka, type KafkaConfig, type SASLOptions } from "kafkajs";
 import type { TimedReading } from "../core/reading.js";
 import { type EnsureTopicOptions, type EnsureTopicResult, ensureTopic } from "./admin.js";
@@ -12,7 +13,6 @@ import {
   parseConfig,
 } from "./config.js";
 import { type ConsumeHandler, KafkaConsumer, type RecordDecoder, readingDecoder } from "./consumer.js";
-import { applyKafkajsTimerFix } from "./kafkajs-timer-fix.js";
 import { KAFKAJS_LEVEL, type KafkaLogger, kafkajsLogCreator, silentLogger } from "./logger.js";
 import { KafkaProducer } from "./producer.js";
 
@@ -58,7 +58,6 @@ export function createKafkaClient(
   options: KafkaClientOptions = {},
 ): KafkaClient {
   const parsed = parseConfig(connectionConfigSchema, config, "kafka");
-  applyKafkajsTimerFix();
   const logger = options.logger ?? silentLogger;
   const kafka = new Kafka(toKafkajsConfig(parsed, logger));
   return {

@@ -1,9 +1,45 @@
-// kafkajs 2.2.4 (unmaintained) schedules its request-queue check with a negative delay whenever nothing
-// is pending (throttledUntil starts at -1, so the delay is about -Date.now()). Node >= 23 warns about
-// that once per process ("TimeoutNegativeWarning"), on the console of every CLI and Node-RED using us.
-// Node already treats the delay as 1 ms, so clamping it to 0 changes nothing else; the method below is
-// kafkajs's own (src/network/requestQueue/index.js) with that clamp.
+// Local fixes to kafkajs 2.2.4, which is unmaintained (pinned exactly in package.json, so its internals
+// cannot shift under us). Each replaces an internal function with an equivalent one.
+//
+// 1. groupMessagesPerPartition builds each partition's list with `[...current, message]`, O(n^2) per
+//    partition: at 2000 records a request it cost a third of the producer's CPU (measured, see
+//    bench/kafka.mjs). The replacement appends, with the same result (same partitions, same order).
+//    It is swapped in through require's cache, so it must run before kafkajs's producer modules load:
+//    every module of ours that loads kafkajs imports this one first.
+// 2. The Produce request encoder: see produce-request.ts (same bytes, far fewer allocations and copies).
+// 3. The request queue schedules its check with a negative delay whenever nothing is pending
+//    (throttledUntil starts at -1), and Node >= 23 prints a TimeoutNegativeWarning on the console of
+//    every process using us. Node already treats the delay as 1 ms; clamping it to 0 changes nothing else.
 import { createRequire } from "node:module";
+import { createProduceRequestV3, type KafkajsInternals } from "./produce-request.js";
+
+interface PartitionerArgs {
+  topic: string;
+  partitionMetadata: unknown[];
+  message: unknown;
+}
+
+function groupMessagesPerPartition({
+  topic,
+  partitionMetadata,
+  messages,
+  partitioner,
+}: {
+  topic: string;
+  partitionMetadata: unknown[];
+  messages: unknown[];
+  partitioner: (args: PartitionerArgs) => number;
+}): Record<number, unknown[]> {
+  if (partitionMetadata.length === 0) return {};
+  const result: Record<number, unknown[]> = {};
+  for (const message of messages) {
+    const partition = partitioner({ topic, partitionMetadata, message });
+    const list = result[partition];
+    if (list) list.push(message);
+    else result[partition] = [message];
+  }
+  return result;
+}
 
 interface RequestQueueLike {
   throttledUntil: number;
@@ -14,31 +50,63 @@ interface RequestQueueLike {
 
 const CHECK_PENDING_REQUESTS_INTERVAL = 10; // kafkajs's constant
 
-let applied = false;
-
-export function applyKafkajsTimerFix(): void {
-  if (applied) return;
-  applied = true;
-  try {
-    const require = createRequire(__filename);
-    const RequestQueue = require("kafkajs/src/network/requestQueue/index.js") as {
-      prototype: RequestQueueLike & { scheduleCheckPendingRequests(): void };
-    };
-    RequestQueue.prototype.scheduleCheckPendingRequests = function (this: RequestQueueLike) {
-      let scheduleAt = this.throttledUntil - Date.now();
-      if (!this.throttleCheckTimeoutId) {
-        if (this.pending.length > 0)
-          scheduleAt = scheduleAt > 0 ? scheduleAt : CHECK_PENDING_REQUESTS_INTERVAL;
-        this.throttleCheckTimeoutId = setTimeout(
-          () => {
-            this.throttleCheckTimeoutId = null;
-            this.checkPendingRequests();
-          },
-          Math.max(0, scheduleAt),
-        );
-      }
-    };
-  } catch {
-    // A kafkajs without this file: nothing to fix, at worst the warning shows.
+function scheduleCheckPendingRequests(this: RequestQueueLike): void {
+  let scheduleAt = this.throttledUntil - Date.now();
+  if (!this.throttleCheckTimeoutId) {
+    if (this.pending.length > 0) scheduleAt = scheduleAt > 0 ? scheduleAt : CHECK_PENDING_REQUESTS_INTERVAL;
+    this.throttleCheckTimeoutId = setTimeout(
+      () => {
+        this.throttleCheckTimeoutId = null;
+        this.checkPendingRequests();
+      },
+      Math.max(0, scheduleAt),
+    );
   }
+}
+
+/** Which replacements are in place (not those whose users kafkajs had loaded before this module). */
+export const patched = { grouping: false, produceRequest: false, requestQueue: false };
+
+try {
+  const require = createRequire(__filename);
+  // Replaces module `path` in require's cache, unless one of `users` (which capture it when they load)
+  // already did.
+  const replace = (path: string, users: string[], make: (original: never) => unknown): boolean => {
+    if (users.some((user) => require.cache[require.resolve(user)])) return false;
+    const resolved = require.resolve(path);
+    const original = require(resolved);
+    const cached = require.cache[resolved];
+    if (!cached) return false;
+    const replacement = make(original as never);
+    // Tests compare the replacement with what it replaces.
+    if (typeof replacement === "function") Object.assign(replacement, { original });
+    cached.exports = replacement;
+    return true;
+  };
+  const src = "kafkajs/src/";
+  patched.grouping = replace(
+    `${src}producer/groupMessagesPerPartition.js`,
+    [`${src}producer/sendMessages.js`],
+    () => groupMessagesPerPartition,
+  );
+  patched.produceRequest = replace(
+    `${src}protocol/requests/produce/v3/request.js`,
+    [`${src}protocol/requests/produce/v4/request.js`, `${src}protocol/requests/produce/v5/request.js`],
+    () =>
+      createProduceRequestV3({
+        Encoder: require(`${src}protocol/encoder.js`),
+        crc32C: require(`${src}protocol/recordBatch/crc32C/index.js`),
+        lookupCodec: require(`${src}protocol/message/compression/index.js`).lookupCodec,
+        apiKey: require(`${src}protocol/requests/apiKeys.js`).Produce,
+        defaultProducerId: require(`${src}utils/long.js`).fromInt(-1),
+        encodeRecord: require(`${src}protocol/recordBatch/record/v0/index.js`),
+      } satisfies KafkajsInternals),
+  );
+  const RequestQueue = require("kafkajs/src/network/requestQueue/index.js") as {
+    prototype: { scheduleCheckPendingRequests(): void };
+  };
+  RequestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+  patched.requestQueue = true;
+} catch {
+  // A kafkajs laid out differently: nothing to patch; it works as shipped, only slower and noisier.
 }

@@ -10,6 +10,7 @@
 // A failed request is retried as the very same batch, each record pinned to the partition chosen at its
 // first attempt: with the same producer id and sequence numbers the broker recognises a batch it
 // already wrote (its response was lost) and answers with the original offsets instead of writing twice.
+import "./kafkajs-patches.js"; // before kafkajs loads: see the file
 import { EventEmitter } from "node:events";
 import {
   CompressionTypes,
@@ -118,6 +119,11 @@ export class KafkaProducer extends EventEmitter<{ status: [ProducerStatus] }> {
 
   get state(): ConnectionState {
     return this.#state;
+  }
+
+  /** Records waiting in the buffer (cheap; stats() has the full picture). */
+  get buffered(): number {
+    return this.#buffer.length;
   }
 
   stats(): ProducerCounters {
@@ -309,10 +315,29 @@ export class KafkaProducer extends EventEmitter<{ status: [ProducerStatus] }> {
       retry: CLIENT_RETRY,
       createPartitioner: () => {
         const partitioner = Partitioners.DefaultPartitioner();
+        // murmur2 in JS costs microseconds a record; keys (rooms) repeat, so remember each text key's
+        // partition per topic and partition count (a grown topic maps keys anew, as Java's client does).
+        const memo = new Map<string, { partitions: number; byKey: Map<string, number> }>();
         return (args: PartitionerArgs) => {
-          // Pin the first choice (murmur2 of the key, or round-robin without one) for every retry.
           const message = args.message as PinnedMessage;
-          const partition = partitioner(args);
+          // Pinned at the first attempt (see the top of this file): retries keep the partition.
+          if (message.partition !== undefined) return message.partition;
+          let partition: number;
+          const key = message.key;
+          if (typeof key === "string") {
+            let topic = memo.get(args.topic);
+            if (!topic || topic.partitions !== args.partitionMetadata.length) {
+              topic = { partitions: args.partitionMetadata.length, byKey: new Map() };
+              memo.set(args.topic, topic);
+            }
+            const known = topic.byKey.get(key);
+            if (known !== undefined) partition = known;
+            else {
+              partition = partitioner(args);
+              if (topic.byKey.size >= 10_000) topic.byKey.clear();
+              topic.byKey.set(key, partition);
+            }
+          } else partition = partitioner(args);
           message.partition = partition;
           return partition;
         };
@@ -390,13 +415,17 @@ export class KafkaProducer extends EventEmitter<{ status: [ProducerStatus] }> {
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
       // A partition's records get consecutive offsets from its baseOffset, in the order sent.
-      const next = new Map<string, number>();
-      for (const r of results) next.set(`${r.topicName}\u0000${r.partition}`, Number(r.baseOffset ?? -1));
+      const next = new Map<string, number[]>();
+      for (const r of results) {
+        const offsets = next.get(r.topicName) ?? [];
+        offsets[r.partition] = Number(r.baseOffset ?? -1);
+        next.set(r.topicName, offsets);
+      }
       for (const p of batch) {
         const partition = p.message.partition ?? -1;
-        const key = `${p.topic}\u0000${partition}`;
-        const offset = next.get(key) ?? -1;
-        if (offset >= 0) next.set(key, offset + 1);
+        const offsets = next.get(p.topic);
+        const offset = offsets?.[partition] ?? -1;
+        if (offsets && offset >= 0) offsets[partition] = offset + 1;
         if (!this.#settle(p)) continue;
         this.#counters.acked++;
         // acks=0 has no offsets to report.

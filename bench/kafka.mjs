@@ -1,0 +1,203 @@
+// Producer throughput against a real broker, three ways, same records (120-byte readings keyed by room),
+// same broker, same run, acks=all:
+//   layer_msgs_per_s  our KafkaProducer (dist/kafka), defaults: micro-batching, gzip, idempotent;
+//   kcat_msgs_per_s   kcat (librdkafka) producing the same records with gzip: this machine's practical limit;
+//   naive_msgs_per_s  plain kafkajs, one awaited send() per record: what a user would write first.
+// Each figure is the best of BENCH_ROUNDS rounds, from the first record to the last acknowledgement, and
+// every round checks the topic's end offsets hold exactly the records sent.
+// Uses KAFKA_BROKERS when set, otherwise starts a broker (scripts/kafka) and stops it at the end.
+// Progress goes to stderr; the last stdout line is one JSON object.
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { createWriteStream, openSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import kafkajs from "kafkajs";
+import { createKafkaClient } from "../dist/kafka/index.js";
+import { freePort, startBroker, stateRoot, stopBroker } from "../scripts/kafka/broker.mjs";
+
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
+const NAIVE_RECORDS = Number(process.env.BENCH_NAIVE_RECORDS ?? 5_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const PARTITIONS = 6;
+const RECORD_BYTES = 120;
+const ROOMS = ["living_room", "kitchen", "bedroom", "bathroom", "hallway", "office"];
+const SENSORS = ["temperature", "humidity"];
+
+const log = (msg) => process.stderr.write(`bench:kafka: ${msg}\n`);
+
+/** Readings padded (device_id) to exactly RECORD_BYTES of JSON. */
+function records(n) {
+  const t0 = Date.UTC(2026, 10, 27, 21);
+  return Array.from({ length: n }, (_, i) => {
+    const room = ROOMS[i % ROOMS.length];
+    const sensor = SENSORS[i % SENSORS.length];
+    const base = {
+      room,
+      sensor_type: sensor,
+      value: Math.round((20 + (i % 100) / 10) * 10) / 10,
+      timestamp: new Date(t0 + i * 100).toISOString(),
+      device_id: "",
+    };
+    const pad = RECORD_BYTES - JSON.stringify(base).length;
+    base.device_id = `${room}_${sensor}_${"0".repeat(pad)}`.slice(0, pad);
+    const value = JSON.stringify(base);
+    if (value.length !== RECORD_BYTES)
+      throw new Error(`record is ${value.length} bytes, not ${RECORD_BYTES}`);
+    return { key: room, value };
+  });
+}
+
+async function endOffsetsSum(admin, topic) {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+}
+
+async function newTopic(admin, label) {
+  const topic = `bench.${label}.${randomUUID().slice(0, 8)}`;
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS }] });
+  return topic;
+}
+
+async function layerRound(brokers, topic, data) {
+  const client = createKafkaClient({ brokers, clientId: "bench-layer" });
+  const producer = client.producer({ topic });
+  await producer.connect();
+  let failed = 0;
+  const onError = () => {
+    failed++;
+  };
+  const started = process.hrtime.bigint();
+  for (const r of data) {
+    // Pace on the bounded buffer rather than be rejected by it (what the bridge does with its ack window).
+    if (producer.buffered >= producer.config.maxBufferedRecords) await producer.waitForRoom();
+    producer.send(r).catch(onError);
+  }
+  await producer.close();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (failed) throw new Error(`layer: ${failed} records failed`);
+  return seconds;
+}
+
+async function kcatRound(bootstrap, topic, file) {
+  const started = process.hrtime.bigint();
+  await new Promise((resolve, reject) => {
+    const child = spawn(
+      "kcat",
+      ["-P", "-b", bootstrap, "-t", topic, "-K", "|", "-z", "gzip", "-X", "acks=all", "-q"],
+      { stdio: [openSync(file, "r"), "ignore", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 300_000);
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`kcat exited with ${code}: ${stderr}`));
+    });
+  });
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function naiveRound(brokers, topic, data) {
+  const kafka = new kafkajs.Kafka({ brokers, clientId: "bench-naive", logLevel: kafkajs.logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const started = process.hrtime.bigint();
+  for (const r of data) await producer.send({ topic, acks: -1, messages: [r] });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await producer.disconnect();
+  return seconds;
+}
+
+async function main() {
+  let brokers = process.env.KAFKA_BROKERS?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  let ownDir;
+  if (!brokers?.length) {
+    ownDir = path.join(stateRoot, `bench-${process.pid}`);
+    log("KAFKA_BROKERS not set: starting a broker");
+    const broker = await startBroker({ dir: ownDir, port: await freePort() });
+    brokers = [broker.bootstrap];
+  }
+  const bootstrap = brokers.join(",");
+  const tmp = await mkdtemp(path.join(tmpdir(), "bench-kafka-"));
+  const kafka = new kafkajs.Kafka({ brokers, clientId: "bench-admin", logLevel: kafkajs.logLevel.NOTHING });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const data = records(RECORDS);
+    const file = path.join(tmp, "records.txt");
+    await new Promise((resolve, reject) => {
+      const out = createWriteStream(file);
+      out.on("error", reject);
+      out.on("finish", resolve);
+      for (const r of data) out.write(`${r.key}|${r.value}\n`);
+      out.end();
+    });
+
+    log(`warm-up (${Math.min(RECORDS, 50_000)} records through the layer)`);
+    await layerRound(brokers, await newTopic(admin, "warmup"), data.slice(0, 50_000));
+
+    const best = { layer: 0, kcat: 0, naive: 0 };
+    const check = async (what, topic, expected, seconds) => {
+      const landed = await endOffsetsSum(admin, topic);
+      if (landed !== expected)
+        throw new Error(`${what}: ${landed} records in ${topic}, expected ${expected}`);
+      const rate = expected / seconds;
+      log(`${what}: ${expected} records in ${seconds.toFixed(2)} s = ${Math.round(rate)} msg/s`);
+      return rate;
+    };
+    for (let round = 1; round <= ROUNDS; round++) {
+      log(`round ${round}/${ROUNDS}`);
+      let topic = await newTopic(admin, "kcat");
+      best.kcat = Math.max(
+        best.kcat,
+        await check("kcat", topic, RECORDS, await kcatRound(bootstrap, topic, file)),
+      );
+      topic = await newTopic(admin, "layer");
+      best.layer = Math.max(
+        best.layer,
+        await check("layer", topic, RECORDS, await layerRound(brokers, topic, data)),
+      );
+    }
+    const naiveData = data.slice(0, NAIVE_RECORDS);
+    const naiveTopic = await newTopic(admin, "naive");
+    best.naive = await check(
+      "naive",
+      naiveTopic,
+      naiveData.length,
+      await naiveRound(brokers, naiveTopic, naiveData),
+    );
+
+    const result = {
+      layer_msgs_per_s: Math.round(best.layer),
+      kcat_msgs_per_s: Math.round(best.kcat),
+      naive_msgs_per_s: Math.round(best.naive),
+      layer_vs_kcat: Math.round((best.layer / best.kcat) * 100) / 100,
+      records: RECORDS,
+      naive_records: NAIVE_RECORDS,
+      record_bytes: RECORD_BYTES,
+      partitions: PARTITIONS,
+      rounds: ROUNDS,
+      acks: "all",
+      compression: "gzip (layer, kcat); none (naive)",
+      broker: ownDir ? "started by the bench" : "KAFKA_BROKERS",
+    };
+    console.log(JSON.stringify(result));
+  } finally {
+    await admin.disconnect().catch(() => {});
+    await rm(tmp, { recursive: true, force: true });
+    if (ownDir) await stopBroker({ dir: ownDir });
+  }
+}
+
+main().catch((err) => {
+  log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exitCode = 1;
+});

@@ -1,0 +1,110 @@
+// The Produce request encoder that replaces kafkajs's must write exactly kafkajs's bytes (property test
+// against kafkajs's own encoder, uncompressed and gzip), and kafkajs must actually be using it.
+import { createRequire } from "node:module";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { patched } from "../../kafka/kafkajs-patches.js";
+import type { ProduceArgs } from "../../kafka/produce-request.js";
+import { encodeRecordBytes } from "../../kafka/record-encoder.js";
+
+type RequestFactory = ((args: ProduceArgs) => {
+  apiKey: number;
+  apiVersion: number;
+  apiName: string;
+  expectResponse: () => boolean;
+  encode: () => Promise<{ buffer: Buffer }>;
+}) & { original?: RequestFactory };
+
+const require = createRequire(import.meta.url);
+const installed = require("kafkajs/src/protocol/requests/produce/v3/request.js") as RequestFactory;
+const kafkajsRequest = installed.original as RequestFactory;
+const Long = require("kafkajs/src/utils/long.js") as { fromNumber(n: number): unknown };
+
+const text = fc.string({ unit: "grapheme", maxLength: 200 });
+const bytes = fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a));
+const headerValue = fc.oneof(fc.string({ unit: "grapheme", maxLength: 30 }), bytes);
+const NOW = 1_795_000_000_000;
+const message = fc.record(
+  {
+    key: fc.oneof(fc.constant(null), text, bytes),
+    value: fc.oneof(fc.constant(null), text, bytes),
+    headers: fc.dictionary(
+      fc.string({ unit: "grapheme", minLength: 1, maxLength: 12 }),
+      fc.oneof(headerValue, fc.array(headerValue, { maxLength: 3 })),
+      { maxKeys: 3 },
+    ),
+    // Producer timestamps as ours are (ms since epoch, as text), a little before or after "now".
+    timestamp: fc.integer({ min: NOW - 5_000_000, max: NOW + 5_000_000 }).map(String),
+  },
+  { requiredKeys: ["value"] },
+);
+const args: fc.Arbitrary<ProduceArgs> = fc.record({
+  acks: fc.constantFrom(-1, 0, 1),
+  timeout: fc.integer({ min: 0, max: 60_000 }),
+  transactionalId: fc.oneof(fc.constant(null), fc.string({ minLength: 1, maxLength: 10 })),
+  producerId: fc.integer({ min: -1, max: 2 ** 40 }).map((n) => Long.fromNumber(n)),
+  producerEpoch: fc.integer({ min: 0, max: 32_767 }),
+  compression: fc.constantFrom(0, 1),
+  topicData: fc.array(
+    fc.record({
+      topic: fc.string({ minLength: 1, maxLength: 20 }),
+      partitions: fc.array(
+        fc.record({
+          partition: fc.integer({ min: 0, max: 100 }),
+          firstSequence: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+          messages: fc.array(message, { minLength: 1, maxLength: 12 }),
+        }),
+        { minLength: 1, maxLength: 3 },
+      ),
+    }),
+    { minLength: 1, maxLength: 2 },
+  ),
+});
+
+describe("Produce request encoder", () => {
+  beforeAll(() => {
+    vi.spyOn(Date, "now").mockReturnValue(NOW); // both encoders stamp records without a timestamp
+  });
+  afterAll(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("is installed in kafkajs, with the linear grouping and the timer clamp", () => {
+    expect(kafkajsRequest).toBeTypeOf("function");
+    expect(patched).toEqual({ grouping: true, produceRequest: true, requestQueue: true });
+  });
+
+  it("writes the same bytes as kafkajs's encoder", async () => {
+    await fc.assert(
+      fc.asyncProperty(args, async (a) => {
+        const ours = installed(a);
+        const theirs = kafkajsRequest(a);
+        expect([ours.apiKey, ours.apiVersion, ours.apiName, ours.expectResponse()]).toEqual([
+          theirs.apiKey,
+          theirs.apiVersion,
+          theirs.apiName,
+          theirs.expectResponse(),
+        ]);
+        const [x, y] = await Promise.all([ours.encode(), theirs.encode()]);
+        expect(x.buffer.equals(y.buffer)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("writes records without a timestamp, or with deltas beyond 32 bits, like kafkajs", async () => {
+    const messages = [
+      { value: "a" },
+      { value: "b", timestamp: String(NOW + 2 ** 33) },
+      { value: "c", timestamp: String(NOW) },
+    ];
+    const a: ProduceArgs = {
+      acks: -1,
+      timeout: 30_000,
+      topicData: [{ topic: "t", partitions: [{ partition: 0, messages }] }],
+    };
+    const [x, y] = await Promise.all([installed(a).encode(), kafkajsRequest(a).encode()]);
+    expect(x.buffer.equals(y.buffer)).toBe(true);
+    expect(encodeRecordBytes({ timestampDelta: 2 ** 33, value: "b" })).toBeUndefined();
+  });
+});
