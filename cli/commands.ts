@@ -3,6 +3,13 @@ import type { Command } from "commander";
 import { bridgeCommand } from "./bridge.js";
 import { detectCommand } from "./detect.js";
 import { simCommand } from "./sim.js";
+import { startCommand } from "./start.js";
 import { statsCommand } from "./stats.js";
 
-export const commands: Array<() => Command> = [simCommand, bridgeCommand, statsCommand, detectCommand];
+export const commands: Array<() => Command> = [
+  startCommand,
+  simCommand,
+  bridgeCommand,
+  statsCommand,
+  detectCommand,
+];
