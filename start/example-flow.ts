@@ -61,8 +61,10 @@ export function adaptFlow(nodes: readonly FlowNode[], a: FlowAdaptation): FlowNo
         if (a.kafkaBrokers.length > 0) n.brokers = a.kafkaBrokers.join(",");
         break;
       case "hs-kafka-in":
+        n.topics = a.kafkaTopic;
+        break;
       case "hs-kafka-out":
-        if (typeof n.topic === "string" && n.topic !== "") n.topic = a.kafkaTopic;
+        n.topic = a.kafkaTopic;
         break;
     }
     return n;

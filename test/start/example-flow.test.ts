@@ -88,7 +88,8 @@ describe("adaptFlow", () => {
     { id: "b", type: "mqtt-broker", broker: "localhost", port: "1883" },
     { id: "c", type: "hs-csv-writer", z: "t", baseDir: "data/output/anomalies" },
     { id: "k", type: "hs-kafka-broker", brokers: "localhost:9092" },
-    { id: "i", type: "hs-kafka-in", z: "t", topic: "home_sensors" },
+    { id: "i", type: "hs-kafka-in", z: "t", topics: "home_sensors" },
+    { id: "o", type: "hs-kafka-out", z: "t", topic: "home_sensors" },
     { id: "f", type: "function", z: "t", func: "return msg;" },
   ];
 
@@ -107,8 +108,9 @@ describe("adaptFlow", () => {
     });
     expect(out[1]?.baseDir).toBe(ANOMALIES_DIR);
     expect(out[2]?.brokers).toBe("10.0.0.5:9092,10.0.0.6:9092");
-    expect(out[3]?.topic).toBe("house_a");
-    expect(out[4]).toEqual(example[4]);
+    expect(out[3]?.topics).toBe("house_a");
+    expect(out[4]?.topic).toBe("house_a");
+    expect(out[5]).toEqual(example[5]);
   });
 
   it("leaves the example's Kafka brokers when none are given", () => {
