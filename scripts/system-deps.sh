@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suites drive as real, independent peers (kcat for Kafka,
-# Mosquitto for MQTT) when they are missing. Java and Maven (for the Apache Kafka broker) are
-# expected on the machine; the broker's jars come from Maven Central on first use.
+# Mosquitto for MQTT, Chromium for the editor and dashboard tests) when they are missing. Java and
+# Maven (for the Apache Kafka broker) are expected on the machine; the broker's jars come from Maven
+# Central on first use.
 set -euo pipefail
 
-declare -A wanted=([kcat]=kcat [mosquitto]=mosquitto [mosquitto_pub]=mosquitto-clients)
+declare -A wanted=([kcat]=kcat [mosquitto]=mosquitto [mosquitto_pub]=mosquitto-clients [chromium]=chromium)
 missing=()
 for cmd in "${!wanted[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${wanted[$cmd]}")
