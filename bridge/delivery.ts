@@ -23,6 +23,7 @@ export class Delivery {
   #reliable = 0;
   #qos0 = 0;
   #idle: Array<() => void> = [];
+  #roomWaiters: Array<() => void> = [];
   /** Retries waiting for their backoff to pass, with what to run if the bridge stops first. */
   #retries = new Map<NodeJS.Timeout, () => void>();
   #lastErrorLog = Number.NEGATIVE_INFINITY;
@@ -63,6 +64,46 @@ export class Delivery {
     });
   }
 
+  /** False while the best-effort buffer is full: a QoS 0 message now would be dropped. */
+  get acceptsBestEffort(): boolean {
+    return this.#qos0 < this.options.qos0Capacity && !this.#stopped;
+  }
+
+  /**
+   * Resolves true once the best-effort buffer has room, false after `timeoutMs` without. The caller
+   * holds the connection's next read meanwhile (aedes and mqtt.js read on only when a message is
+   * handled), so an overloaded bridge slows QoS 0 senders down through TCP instead of parsing
+   * messages only to drop them.
+   */
+  roomForBestEffort(timeoutMs: number): Promise<boolean> {
+    if (this.acceptsBestEffort) return Promise.resolve(true);
+    if (this.#stopped) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter = () => {
+        clearTimeout(timer);
+        resolve(this.acceptsBestEffort);
+      };
+      const timer = setTimeout(() => {
+        const i = this.#roomWaiters.indexOf(waiter);
+        if (i >= 0) this.#roomWaiters.splice(i, 1);
+        resolve(this.acceptsBestEffort);
+      }, timeoutMs);
+      this.#roomWaiters.push(waiter);
+    });
+  }
+
+  /** Counts a QoS 0 message dropped before it was even parsed. */
+  dropBestEffort(): void {
+    this.metrics.droppedQos0.inc();
+  }
+
+  #qos0Settled(): void {
+    this.#qos0--;
+    // Wake as many waiting senders as there is room for; each checks again when it runs.
+    let room = this.options.qos0Capacity - this.#qos0;
+    while (room-- > 0 && this.#roomWaiters.length > 0) (this.#roomWaiters.shift() as () => void)();
+  }
+
   /** QoS 0: hands the records over if the best-effort buffer has room; false when dropped. */
   offer(plan: Plan): boolean {
     const n = plan.records.length;
@@ -77,11 +118,11 @@ export class Delivery {
       this.metrics.inFlight.inc();
       this.sink.send(record).then(
         () => {
-          this.#qos0--;
+          this.#qos0Settled();
           this.#acked(started, i < plan.readings);
         },
         (err) => {
-          this.#qos0--;
+          this.#qos0Settled();
           this.metrics.inFlight.dec();
           this.metrics.droppedQos0.inc();
           this.#logSendError(err, record, false);
@@ -102,6 +143,7 @@ export class Delivery {
   /** Stops retrying: pending reliable deliveries resolve false, new QoS 0 records are dropped. */
   abandon(): void {
     this.#stopped = true;
+    for (const wake of this.#roomWaiters.splice(0)) wake();
     const waiting = [...this.#retries];
     this.#retries.clear();
     for (const [timer, run] of waiting) {

@@ -198,8 +198,9 @@ export class EmbeddedBroker {
       receivedAt: Date.now(),
     };
     if (packet.qos === 0) {
-      this.options.ingest.bestEffort(msg);
-      done(null);
+      const waiting = this.options.ingest.bestEffort(msg);
+      if (waiting) waiting.then(() => done(null));
+      else done(null);
       return;
     }
     let acks = this.#acksOf.get(client);

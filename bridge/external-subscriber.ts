@@ -149,8 +149,9 @@ export class ExternalSubscriber {
       receivedAt: Date.now(),
     };
     if (packet.qos === 0) {
-      this.options.ingest.bestEffort(msg);
-      callback();
+      const waiting = this.options.ingest.bestEffort(msg);
+      if (waiting) waiting.then(() => callback());
+      else callback();
       return;
     }
     if (packet.qos === 2) {

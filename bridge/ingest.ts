@@ -12,6 +12,8 @@ export class Ingest {
     private readonly delivery: Delivery | undefined,
     private readonly rejections: RejectionLog,
     private readonly metrics: BridgeMetrics,
+    /** How long a QoS 0 message may wait for room in the best-effort buffer before it is dropped. */
+    private readonly qos0WaitMs = 1000,
   ) {}
 
   #prepare(msg: InboundMessage): Plan {
@@ -27,9 +29,24 @@ export class Ingest {
     return this.delivery ? this.delivery.deliver(plan) : Promise.resolve(true);
   }
 
-  /** QoS 0: handed over if there is room, else dropped and counted. */
-  bestEffort(msg: InboundMessage): void {
-    const plan = this.#prepare(msg);
-    this.delivery?.offer(plan);
+  /**
+   * QoS 0: handed over if there is room in the best-effort buffer. When it is full this waits (at most
+   * `qos0WaitMs`, holding the sender's connection) for room, then drops the message if there is none.
+   * Returns a promise only when it has to wait.
+   */
+  bestEffort(msg: InboundMessage): Promise<void> | undefined {
+    const delivery = this.delivery;
+    if (!delivery || delivery.acceptsBestEffort) {
+      delivery?.offer(this.#prepare(msg));
+      return undefined;
+    }
+    return delivery.roomForBestEffort(this.qos0WaitMs).then((room) => {
+      if (room) delivery.offer(this.#prepare(msg));
+      else {
+        // Still full: parsing what is dropped anyway would only take CPU from what can be delivered.
+        this.metrics.received.inc({ qos: "0" });
+        delivery.dropBestEffort();
+      }
+    });
   }
 }
