@@ -5,6 +5,7 @@ import { Command, Option } from "commander";
 import { Bridge } from "../bridge/bridge.js";
 import { BridgeConfigError, CONFIG_FLAGS, envName, loadBridgeConfig } from "../bridge/config-load.js";
 import { addUser, UsersFileError } from "../bridge/users.js";
+import { KafkaConfigError } from "../kafka/config.js";
 import { UsageError } from "./errors.js";
 
 function waitForSignal(): Promise<string> {
@@ -39,7 +40,8 @@ export async function runBridge(flags: Record<string, unknown>, until?: Promise<
   try {
     await bridge.start();
   } catch (err) {
-    if (err instanceof UsersFileError) throw new UsageError(err.message);
+    // Bad users file, or producer/connection settings the Kafka layer refused: configuration errors.
+    if (err instanceof UsersFileError || err instanceof KafkaConfigError) throw new UsageError(err.message);
     throw err;
   }
   const c = bridge.config;

@@ -73,6 +73,18 @@ describe("homestream bridge", () => {
     );
   });
 
+  it("reports producer settings the Kafka layer refuses as a usage error", async () => {
+    const file = path.join(dir, "bridge.yaml");
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(
+      file,
+      "kafka: { brokers: [127.0.0.1:1], producer: { lingerMs: -1 } }\nlogLevel: silent\n",
+    );
+    const err = await runBridge({ config: file, mqttPort: "0" }, Promise.resolve("test")).catch((e) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toMatch(/producer\.lingerMs/);
+  });
+
   it("runs until told to stop, then prints its summary", async () => {
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     let stop: (s: string) => void = () => {};
