@@ -49,6 +49,7 @@ export class KafkaSink implements RecordSink {
   #probeOk = false;
   #topicsReady = false;
   #checking = false;
+  #everChecked = false;
 
   constructor(
     private readonly options: KafkaSinkOptions,
@@ -121,8 +122,11 @@ export class KafkaSink implements RecordSink {
       if (!was) this.log.info({ brokers: this.options.brokers }, "Kafka reachable");
     } catch (err) {
       this.#probeOk = false;
-      if (was) this.log.warn({ err: (err as Error).message }, "Kafka unreachable");
+      // Said once per outage (including one at start): the producers keep retrying meanwhile.
+      if (was || !this.#everChecked)
+        this.log.warn({ err: (err as Error).message, brokers: this.options.brokers }, "Kafka unreachable");
     } finally {
+      this.#everChecked = true;
       this.#checking = false;
     }
   }
