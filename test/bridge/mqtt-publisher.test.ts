@@ -1,7 +1,8 @@
 // The simulator's MQTT output into the bridge: every reading arrives keyed by room, a malformed
 // payload is dead-lettered, QoS 1 publishes are all acknowledged.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { publishReadings } from "../../bridge/mqtt-publisher.js";
+import { MqttPublisher, publishReadings } from "../../bridge/mqtt-publisher.js";
+import type { SimOutput } from "../../cli/sim-output.js";
 import type { TimedReading } from "../../core/reading.js";
 import type { SimEvent } from "../../simulator/events.js";
 import { reading, startTestBridge, type TestBridge } from "./helpers.js";
@@ -46,6 +47,16 @@ describe("publishReadings", () => {
     expect(dead.map((d) => [d.headers.mqtt_topic, String(d.value)])).toEqual([
       ["home/sim/malformed", '{"room":"kitchen","value":'],
     ]);
+  });
+
+  it("is a SimOutput, so `homestream sim --mqtt URL` can use it as is", async () => {
+    const out: SimOutput & MqttPublisher = new MqttPublisher(t.url, { qos: 1, clientId: "sim-output" });
+    await out.connect();
+    const r = reading(7, "office");
+    await out.send({ kind: "reading", reading: r, time: Date.parse(r.timestamp) });
+    await out.close();
+    expect(out.summary).toEqual({ published: 1, acknowledged: 1, failed: 0 });
+    expect(sink.acked.at(-1)?.headers.mqtt_client_id).toBe("sim-output");
   });
 
   it("fails when the broker cannot be reached", async () => {
