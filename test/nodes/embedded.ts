@@ -96,7 +96,7 @@ export async function startRed(
     diagnostics: { enabled: false },
     runtimeState: { enabled: false },
     externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    logging: { console: { level: process.env.RED_LOG ?? "warn" } },
+    logging: { console: { level: process.env.RED_LOG ?? "error" } },
     functionExternalModules: false,
     ...settings,
   });
