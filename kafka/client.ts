@@ -13,6 +13,7 @@ import {
   parseConfig,
 } from "./config.js";
 import { type ConsumeHandler, KafkaConsumer, type RecordDecoder, readingDecoder } from "./consumer.js";
+import { patched } from "./kafkajs-patches.js";
 import { KAFKAJS_LEVEL, type KafkaLogger, kafkajsLogCreator, silentLogger } from "./logger.js";
 import { KafkaProducer } from "./producer.js";
 
@@ -59,6 +60,12 @@ export function createKafkaClient(
 ): KafkaClient {
   const parsed = parseConfig(connectionConfigSchema, config, "kafka");
   const logger = options.logger ?? silentLogger;
+  if (!patched.grouping || !patched.produceRequest) {
+    logger.warn(
+      { patched },
+      "kafkajs was loaded before the Kafka layer: producing works, without the layer's speed-ups (import kafka/ first)",
+    );
+  }
   const kafka = new Kafka(toKafkajsConfig(parsed, logger));
   return {
     config: parsed,

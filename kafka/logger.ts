@@ -32,6 +32,8 @@ const HANDLED = [
   "The group coordinator is not available", // transient while the broker starts
   "The coordinator is loading",
   "Error when calling eachBatch", // the consumer logs the handler's error itself
+  "Crash: ", // a consumer restart: reported as status "reconnecting"
+  "Restarting the consumer",
   // One line per error response (NOT_LEADER, coordinator loading, "topic exists" on createTopics…):
   // kafkajs retries these or they reach this layer as exceptions, which it reports.
   "Response ",

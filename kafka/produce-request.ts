@@ -153,22 +153,22 @@ export function createProduceRequestV3(k: KafkajsInternals) {
     apiName: "Produce",
     expectResponse: () => acks !== 0,
     encode: async () => {
+      // Partitions are encoded (compressed, in the thread pool) side by side rather than one after
+      // another; the request lists them in their original order all the same.
+      const batches = topicData.map(({ partitions }) =>
+        Promise.all(
+          partitions.map(({ firstSequence = 0, messages }) =>
+            recordBatch(messages, compression, !!transactionalId, producerId, producerEpoch, firstSequence),
+          ),
+        ),
+      );
       const topics: Encoder[] = [];
-      for (const { topic, partitions } of topicData) {
-        const encodedPartitions: Encoder[] = [];
-        for (const { partition, firstSequence = 0, messages } of partitions) {
-          const batch = await recordBatch(
-            messages,
-            compression,
-            !!transactionalId,
-            producerId,
-            producerEpoch,
-            firstSequence,
-          );
-          encodedPartitions.push(
-            new k.Encoder().writeInt32(partition).writeInt32(batch.size()).writeEncoder(batch),
-          );
-        }
+      for (const [t, { topic, partitions }] of topicData.entries()) {
+        const encoded = (await batches[t]) ?? [];
+        const encodedPartitions = partitions.map(({ partition }, i) => {
+          const batch = encoded[i] as Encoder;
+          return new k.Encoder().writeInt32(partition).writeInt32(batch.size()).writeEncoder(batch);
+        });
         topics.push(new k.Encoder().writeString(topic).writeArray(encodedPartitions));
       }
       return new k.Encoder()

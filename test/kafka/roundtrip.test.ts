@@ -257,7 +257,9 @@ describe.skipIf(noBroker)("Kafka layer against a real broker", () => {
   });
 
   it("reports status transitions and keeps kafkajs's logs off the console", async () => {
-    const producer = client.producer({ topic: uniqueTopic("status") });
+    const topic = uniqueTopic("status");
+    await client.ensureTopic({ topic }); // not auto-created by the send, which could take a retry
+    const producer = client.producer({ topic });
     const states: string[] = [];
     producer.on("status", (s) => states.push(s.state));
     await producer.connect();
