@@ -1,0 +1,125 @@
+// Headless Chromium (Debian's, driven by playwright-core) for the editor and dashboard tests. Every
+// request that is not to loopback is aborted in the browser, so the editor's palette catalogue and
+// the like never leave the machine; screenshots go to test-artifacts/ (gitignored).
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { ROOT } from "../start/run-start.js";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const ARTIFACTS = path.join(ROOT, "test-artifacts");
+
+const LOOPBACK = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\//;
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function openBrowser(viewport = { width: 1600, height: 900 }): Promise<Browser> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/system-deps.sh does)`);
+  const profile = mkdtempSync(path.join(tmpdir(), "hs-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  await context.route(
+    (url) => !LOOPBACK.test(url.href),
+    (route) => route.abort(),
+  );
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(
+  page: Page,
+  name: string,
+  opts: { fullPage?: boolean } = {},
+): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, name);
+  await page.screenshot({ path: file, fullPage: opts.fullPage ?? false });
+  return file;
+}
+
+/** Opens the editor and waits until the palette has loaded. */
+export async function openEditor(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page
+    .locator("#red-ui-palette .red-ui-palette-node")
+    .first()
+    .waitFor({ state: "visible", timeout: 30_000 });
+}
+
+/** Types of the nodes (and config nodes) the editor marks invalid (red triangle). */
+export function invalidNodes(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    interface EditorNode {
+      id: string;
+      type: string;
+      valid?: boolean;
+    }
+    const red = (
+      globalThis as unknown as {
+        RED: {
+          nodes: { eachNode(f: (n: EditorNode) => void): void; eachConfig(f: (n: EditorNode) => void): void };
+        };
+      }
+    ).RED;
+    const bad: string[] = [];
+    const check = (n: EditorNode) => {
+      if (n.valid === false) bad.push(`${n.type} ${n.id}`);
+    };
+    red.nodes.eachNode(check);
+    red.nodes.eachConfig(check);
+    return bad;
+  });
+}
+
+/** Clicks Deploy and returns the notification text that follows (success or error). */
+export async function deploy(page: Page): Promise<string> {
+  const notes = page.locator(".red-ui-notification");
+  const before = await notes.count();
+  await page.locator("#red-ui-header-button-deploy").click();
+  const note = notes.nth(before);
+  await note.waitFor({ state: "visible", timeout: 20_000 });
+  return (await note.textContent()) ?? "";
+}
+
+/** Import > Examples > our package > `name`, then Import (the example brings its own tab). */
+export async function importExample(page: Page, name: string): Promise<string> {
+  await page.locator("#red-ui-header-button-sidemenu").click();
+  await page.locator("#menu-item-import").click();
+  await page.locator("#red-ui-tab-red-ui-clipboard-dialog-import-tab-examples").click();
+  const library = page.locator("#red-ui-clipboard-dialog-import-tab-examples");
+  const item = library.getByText(name, { exact: true });
+  if (!(await item.isVisible()))
+    await library.getByText("@homestream/node-red-smart-home", { exact: true }).click();
+  await item.click();
+  const notes = page.locator(".red-ui-notification");
+  const before = await notes.count();
+  await page.locator("#red-ui-clipboard-dialog-ok").click();
+  const note = notes.nth(before);
+  await note.waitFor({ state: "visible", timeout: 10_000 });
+  return (await note.textContent()) ?? "";
+}

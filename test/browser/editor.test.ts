@@ -1,0 +1,157 @@
+// The Node-RED editor as a user meets it, in headless Chromium, against `homestream start` (real
+// Node-RED 5 with our package): our node types in the palette, a node dragged in, edited and
+// deployed, and each full-pipeline example imported from Import > Examples and deployed cleanly.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT, type StartedHomestream, startHomestream } from "../start/run-start.js";
+import {
+  type Browser,
+  deploy,
+  importExample,
+  invalidNodes,
+  openBrowser,
+  openEditor,
+  screenshot,
+} from "./browser.js";
+
+const OUR_TYPES = Object.keys(
+  (JSON.parse(await readFile(path.join(ROOT, "package.json"), "utf8")) as { "node-red": { nodes: object } })[
+    "node-red"
+  ].nodes,
+);
+
+interface FlowNode {
+  id: string;
+  type: string;
+  [key: string]: unknown;
+}
+
+async function deployedFlows(editor: string): Promise<FlowNode[]> {
+  const res = await fetch(`${editor}flows`, { headers: { "Node-RED-API-Version": "v1" } });
+  return (await res.json()) as FlowNode[];
+}
+
+/** A Node-RED with our package and nothing deployed, and a browser on its editor. */
+async function freshEditor(dir: string, name: string): Promise<{ run: StartedHomestream; browser: Browser }> {
+  const run = await startHomestream([
+    "--port",
+    "0",
+    "--mqtt-port",
+    "0",
+    "--data-dir",
+    path.join(dir, name),
+    "--flow",
+    "none",
+  ]);
+  const browser = await openBrowser();
+  await openEditor(browser.page, run.editor);
+  return { run, browser };
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "hs-browser-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("the editor", () => {
+  let run: StartedHomestream;
+  let browser: Browser;
+  beforeAll(async () => {
+    ({ run, browser } = await freshEditor(dir, "editor"));
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    expect(await run?.stop("SIGINT")).toBe(0);
+  }, 30_000);
+
+  it("has every one of our node types (the kafka-broker config node behind kafka-in/out)", async () => {
+    const page = browser.page;
+    const inPalette = await page.$$eval(".red-ui-palette-node[data-palette-type^='hs-']", (els) =>
+      els.map((e) => e.getAttribute("data-palette-type")),
+    );
+    const registered = await page.evaluate(
+      (types) =>
+        types.filter((t) =>
+          (globalThis as unknown as { RED: { nodes: { getType(t: string): unknown } } }).RED.nodes.getType(t),
+        ),
+      OUR_TYPES,
+    );
+    expect(registered.sort()).toEqual([...OUR_TYPES].sort());
+    expect(inPalette.sort()).toEqual(OUR_TYPES.filter((t) => t !== "hs-kafka-broker").sort());
+    // All in one palette category.
+    const categories = await page.$$eval(".red-ui-palette-node[data-palette-type^='hs-']", (els) => [
+      ...new Set(els.map((e) => e.closest(".red-ui-palette-category")?.id)),
+    ]);
+    expect(categories).toHaveLength(1);
+    await screenshot(page, "editor-palette.png");
+  });
+
+  it("drags windowed-stats onto the workspace, changes its window in the dialog, and deploys it", async () => {
+    const page = browser.page;
+    await page.locator("#red-ui-palette-search input").pressSequentially("windowed");
+    const paletteNode = page.locator('.red-ui-palette-node[data-palette-type="hs-windowed-stats"]');
+    await paletteNode.waitFor({ state: "visible" });
+    await paletteNode.dragTo(page.locator("#red-ui-workspace-chart"), { targetPosition: { x: 320, y: 200 } });
+    const placed = page.locator("#red-ui-workspace-chart g.red-ui-flow-node-group");
+    await expect.poll(() => placed.count()).toBe(1);
+
+    await placed.first().dblclick();
+    const windowField = page.locator("#node-input-window");
+    await windowField.waitFor({ state: "visible" });
+    expect(await windowField.inputValue()).toBe("60s");
+    await windowField.fill("30s");
+    await screenshot(page, "editor-windowed-stats-dialog.png");
+    await page.locator("#node-dialog-ok").click();
+    expect(await deploy(page)).toMatch(/Successfully deployed/);
+    await screenshot(page, "editor-windowed-stats-deployed.png");
+
+    const nodes = (await deployedFlows(run.editor)).filter((n) => n.type === "hs-windowed-stats");
+    expect(nodes).toHaveLength(1);
+    expect(nodes[0]?.window).toBe("30s");
+    // The running node reports its state under it (status text), so it was constructed without error.
+    await expect
+      .poll(() =>
+        page.locator("#red-ui-workspace-chart .red-ui-flow-node-status-label").first().textContent(),
+      )
+      .toMatch(/open/);
+  });
+
+  it("imports Smart home — local from Import > Examples and deploys it without errors", async () => {
+    const page = browser.page;
+    expect(await importExample(page, "smart-home-local")).toMatch(/Imported/);
+    expect(await invalidNodes(page)).toEqual([]);
+    expect(await deploy(page)).toMatch(/Successfully deployed/);
+    await page.locator(".red-ui-tab", { hasText: "Smart home — local" }).first().click();
+    await screenshot(page, "example-local-imported.png");
+    const flows = await deployedFlows(run.editor);
+    expect(flows.some((n) => n.type === "tab" && n.label === "Smart home — local")).toBe(true);
+    expect(flows.filter((n) => n.type.startsWith("hs-")).length).toBeGreaterThanOrEqual(6);
+  });
+});
+
+describe("the Kafka example", () => {
+  it("imports from Import > Examples into a fresh editor and deploys without errors", {
+    timeout: 90_000,
+  }, async () => {
+    const { run, browser } = await freshEditor(dir, "kafka-example");
+    try {
+      const page = browser.page;
+      expect(await importExample(page, "smart-home-kafka")).toMatch(/Imported/);
+      expect(await invalidNodes(page)).toEqual([]);
+      expect(await deploy(page)).toMatch(/Successfully deployed/);
+      await page.locator(".red-ui-tab", { hasText: "Smart home — Kafka" }).first().click();
+      await screenshot(page, "example-kafka-imported.png");
+      const types = new Set((await deployedFlows(run.editor)).map((n) => n.type));
+      for (const t of ["hs-sensor-sim", "hs-kafka-out", "hs-kafka-in", "hs-kafka-broker", "hs-csv-writer"])
+        expect(types).toContain(t);
+    } finally {
+      await browser.close();
+      expect(await run.stop("SIGINT")).toBe(0);
+    }
+  });
+});
