@@ -30,10 +30,13 @@ export class InvalidRecordError extends Error {
   override name = "InvalidRecordError";
 }
 
-export type AttemptOutcome = "retry" | "reset-producer" | "fatal";
+/** retry: the same batch again after backoff; reset-producer: the same, with a new producer id; fatal: the
+ *  batch's records fail; refused: they fail too, and the connection is refused (credentials, TLS). */
+export type AttemptOutcome = "retry" | "reset-producer" | "fatal" | "refused";
 
 interface ClientError {
   name?: string;
+  code?: string;
   type?: string;
   retriable?: boolean;
   cause?: unknown;
@@ -76,11 +79,25 @@ export function rootCause(err: unknown): unknown {
   return current;
 }
 
+// Node's certificate verification failures (tls.TLSSocket "error" codes), which kafkajs passes on as `code`.
+const TLS_REFUSAL = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|HOSTNAME_MISMATCH|ERR_TLS_/;
+
+/** Whether the broker refused us (SASL authentication) or we refused it (TLS verification). */
+export function isRefusal(err: unknown): boolean {
+  for (let e = err as ClientError | undefined, depth = 0; e && depth < 10; depth++) {
+    if (e.name === "KafkaJSSASLAuthenticationError") return true;
+    if (typeof e.code === "string" && TLS_REFUSAL.test(e.code)) return true;
+    e = (e.cause ?? e.originalError) as ClientError | undefined;
+  }
+  return false;
+}
+
 /**
  * What to do after a produce attempt failed. Anything not known to be permanent is retried: an
  * unreachable broker, timeouts, leader changes and metadata errors all heal when the cluster does.
  */
 export function classifyProduceError(err: unknown): AttemptOutcome {
+  if (isRefusal(err)) return "refused";
   const cause = rootCause(err) as ClientError;
   const type = cause?.type;
   if (type && PRODUCER_STATE.has(type)) return "reset-producer";

@@ -448,6 +448,18 @@ export class KafkaProducer extends EventEmitter<{ status: [ProducerStatus] }> {
       this.#failBatch(batch, new DeliveryError(reason, { cause: err }));
       return;
     }
+    if (outcome === "refused") {
+      // Wrong credentials or an untrusted certificate: retrying cannot help until someone fixes them, so
+      // the records fail now with the reason; later records try again (after backoff) on a new connection.
+      this.#log.error({ err: reason, records: batch.length }, "kafka connection refused");
+      this.#setState("disconnected", reason);
+      this.#failBatch(batch, new DeliveryError(reason, { cause: err }));
+      await this.#resetClient();
+      await this.#sleep.sleep(
+        backoffDelay(this.#attempt++, this.config.retryBackoffMs, this.config.retryBackoffMaxMs),
+      );
+      return;
+    }
     this.#counters.retries++;
     this.#connected = false;
     if (outcome === "reset-producer") await this.#resetClient();

@@ -8,6 +8,19 @@ export interface BrokerTools {
   ok: boolean;
 }
 
+/** Extra listeners for testing client security settings (see broker.mjs). */
+export interface BrokerSecurity {
+  /** SASL_PLAINTEXT listener: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512. */
+  saslPort: number;
+  /** SASL_SSL listener: SCRAM-SHA-512 over TLS with `certificate`. */
+  saslSslPort: number;
+  user: string;
+  password: string;
+  /** PEM certificate and PKCS#8 key of the TLS listener. */
+  certificate: string;
+  key: string;
+}
+
 export interface StartBrokerOptions {
   /** Config, data, log and PID file; default .kafka/broker. */
   dir?: string;
@@ -17,6 +30,8 @@ export interface StartBrokerOptions {
   /** JVM -Xmx (default 512m). */
   heap?: string;
   timeoutMs?: number;
+  /** Extra SASL and TLS listeners; given again on a restart. */
+  security?: BrokerSecurity;
 }
 
 export interface RunningBroker {

@@ -55,16 +55,45 @@ export function freePort() {
   });
 }
 
-function serverProperties({ port, controllerPort, dataDir }) {
+// Extra listeners for testing clients' security settings: SASL (PLAIN, SCRAM-SHA-256/512) without TLS, and
+// SASL (SCRAM-SHA-512) over TLS with a PEM certificate; one user, whose SCRAM credentials are written
+// when the storage is formatted.
+function securityProperties(security) {
+  if (!security) return { listeners: [], protocols: [], lines: [] };
+  const { saslPort, saslSslPort, user, password, certificate, key } = security;
+  // Java properties: a PEM's line breaks written as \n escapes.
+  const pem = (text) => text.trim().replaceAll("\n", "\\n");
+  const scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
+  return {
+    listeners: [`SASL://127.0.0.1:${saslPort}`, `SASLSSL://127.0.0.1:${saslSslPort}`],
+    protocols: ["SASL:SASL_PLAINTEXT", "SASLSSL:SASL_SSL"],
+    lines: [
+      "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+      `listener.name.sasl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${user}="${password}";`,
+      `listener.name.sasl.scram-sha-256.sasl.jaas.config=${scram}`,
+      `listener.name.sasl.scram-sha-512.sasl.jaas.config=${scram}`,
+      "listener.name.saslssl.sasl.enabled.mechanisms=SCRAM-SHA-512",
+      `listener.name.saslssl.scram-sha-512.sasl.jaas.config=${scram}`,
+      "listener.name.saslssl.ssl.keystore.type=PEM",
+      `listener.name.saslssl.ssl.keystore.certificate.chain=${pem(certificate)}`,
+      `listener.name.saslssl.ssl.keystore.key=${pem(key)}`,
+    ],
+  };
+}
+
+function serverProperties({ port, controllerPort, dataDir, security }) {
+  const extra = securityProperties(security);
+  const listeners = [`PLAINTEXT://127.0.0.1:${port}`, ...extra.listeners];
   return [
     "process.roles=broker,controller",
     "node.id=1",
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `listeners=${[...listeners, `CONTROLLER://127.0.0.1:${controllerPort}`].join(",")}`,
+    `advertised.listeners=${listeners.join(",")}`,
     "controller.listener.names=CONTROLLER",
     "inter.broker.listener.name=PLAINTEXT",
-    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    `listener.security.protocol.map=${["PLAINTEXT:PLAINTEXT", "CONTROLLER:PLAINTEXT", ...extra.protocols].join(",")}`,
+    ...extra.lines,
     `log.dirs=${dataDir}`,
     "num.partitions=1",
     // One node: every internal topic must be satisfiable with a single replica.
@@ -165,6 +194,7 @@ export async function startBroker({
   controllerPort,
   heap = "512m",
   timeoutMs = 120_000,
+  security,
 } = {}) {
   const existing = readPid(dir);
   if (existing && isAlive(existing))
@@ -180,7 +210,7 @@ export async function startBroker({
   }
   controllerPort ??= await freePort();
   await mkdir(dir, { recursive: true });
-  await writeFile(propsFile, serverProperties({ port, controllerPort, dataDir }));
+  await writeFile(propsFile, serverProperties({ port, controllerPort, dataDir, security }));
   await writeFile(metaFile, JSON.stringify({ port, controllerPort }));
   const log4jFile = path.join(dir, "log4j2.properties");
   await writeFile(log4jFile, log4j2Properties);
@@ -197,7 +227,16 @@ export async function startBroker({
     while (clusterId.startsWith("-")) clusterId = randomBytes(16).toString("base64url");
     await execFileAsync(
       "java",
-      [...jvm, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", propsFile],
+      [
+        ...jvm,
+        ...["-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", propsFile],
+        ...(security
+          ? ["SCRAM-SHA-256", "SCRAM-SHA-512"].flatMap((m) => [
+              "--add-scram",
+              `${m}=[name=${security.user},password=${security.password}]`,
+            ])
+          : []),
+      ],
       { timeout: 120_000 },
     );
   }

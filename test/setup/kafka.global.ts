@@ -2,7 +2,9 @@
 // KAFKA_BROKERS when set; otherwise a broker of our own (scripts/kafka/broker.mjs) when java and mvn are
 // here, stopped by its PID at the end; otherwise the suites skip, saying why. Under CI a missing broker
 // fails the run: CI must really exercise Kafka.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { canRunBroker, freePort, startBroker, stateRoot, stopBroker } from "../../scripts/kafka/broker.mjs";
@@ -10,6 +12,16 @@ import { canRunBroker, freePort, startBroker, stateRoot, stopBroker } from "../.
 export interface KafkaTestContext {
   /** Bootstrap servers; empty when the suites must skip. */
   brokers: string[];
+  /** SASL and TLS listeners of the broker this setup started (none with KAFKA_BROKERS). */
+  secure?: {
+    /** SASL_PLAINTEXT: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512. */
+    sasl: string;
+    /** SASL_SSL: SCRAM-SHA-512 over TLS; `ca` verifies it (certificate for 127.0.0.1 and localhost). */
+    saslSsl: string;
+    ca: string;
+    user: string;
+    password: string;
+  };
   /** Why the suites skip (set exactly when `brokers` is empty). */
   skipReason?: string;
   /** Whether suites may start brokers of their own (the restart test does). */
@@ -45,6 +57,23 @@ async function stopOrphans(): Promise<void> {
   }
 }
 
+// A throwaway self-signed certificate for the TLS listener, or undefined without openssl.
+function selfSignedCertificate(): Promise<{ certificate: string; key: string } | undefined> {
+  const dir = mkdtempSync(path.join(tmpdir(), "kafka-tls-"));
+  const [cert, key] = [path.join(dir, "cert.pem"), path.join(dir, "key.pem")];
+  const args = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"];
+  args.push("-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", key, "-out", cert);
+  return new Promise((resolve) => {
+    execFile("openssl", args, { timeout: 30_000 }, (err) => {
+      const result = err
+        ? undefined
+        : { certificate: readFileSync(cert, "utf8"), key: readFileSync(key, "utf8") };
+      rmSync(dir, { recursive: true, force: true });
+      resolve(result);
+    });
+  });
+}
+
 export default async function setup(project: TestProject) {
   const tools = await canRunBroker();
   const fromEnv = process.env.KAFKA_BROKERS?.split(",")
@@ -63,13 +92,31 @@ export default async function setup(project: TestProject) {
   }
   await stopOrphans();
   const dir = path.join(stateRoot, `vitest-${process.pid}-main`);
-  const broker = await startBroker({ dir, port: await freePort() });
+  const tls = await selfSignedCertificate();
+  const security = tls && {
+    saslPort: await freePort(),
+    saslSslPort: await freePort(),
+    user: "homestream",
+    password: "test-secret",
+    ...tls,
+  };
+  const broker = await startBroker({ dir, port: await freePort(), security });
   // If this process dies without running the teardown, do not leave a JVM behind.
   const killOnExit = () => {
     if (isAlive(broker.pid)) process.kill(broker.pid, "SIGKILL");
   };
   process.once("exit", killOnExit);
-  project.provide("kafka", { brokers: [broker.bootstrap], canStartBrokers: true });
+  project.provide("kafka", {
+    brokers: [broker.bootstrap],
+    canStartBrokers: true,
+    secure: security && {
+      sasl: `127.0.0.1:${security.saslPort}`,
+      saslSsl: `127.0.0.1:${security.saslSslPort}`,
+      ca: security.certificate,
+      user: security.user,
+      password: security.password,
+    },
+  });
   return async () => {
     process.off("exit", killOnExit);
     await stopBroker({ dir });
