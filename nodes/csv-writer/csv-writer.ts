@@ -86,11 +86,11 @@ function register(RED: NodeAPI): void {
             job.send(job.msg);
             job.done();
           }
-          status.set({
+          status.set(() => ({
             fill: "green",
             shape: "dot",
             text: RED._("hs-csv-writer.status.written", { rows, file: lastFile }),
-          });
+          }));
         }
       }
     }

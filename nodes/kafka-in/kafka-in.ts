@@ -84,7 +84,7 @@ function register(RED: NodeAPI): void {
     // lets it deliver before more are fetched, so a fast topic cannot pile up messages unboundedly.
     const pace = async () => {
       if (++handed % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      status.set(render());
+      status.set(render);
     };
 
     const sendReading = (reading: TimedReading, record: ConsumedRecord) => {

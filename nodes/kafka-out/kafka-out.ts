@@ -147,11 +147,11 @@ function register(RED: NodeAPI): void {
             msg.kafka = { ...(typeof msg.kafka === "object" ? msg.kafka : {}), ...report };
             send(msg);
           }
-          status.set(render());
+          status.set(render);
           done();
         },
         (err: Error) => {
-          status.set(render());
+          status.set(render);
           done(err);
         },
       );

@@ -5,7 +5,7 @@
 import { type AnomalyEvent, LightPresenceDetector } from "../../core/light-presence.js";
 import { isControlOnly } from "../shared/control.js";
 import { readingFromPayload } from "../shared/reading-input.js";
-import type { Node, NodeAPI, NodeDef, NodeMessage } from "../shared/red.js";
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus, SendFunction } from "../shared/red.js";
 import { StatusThrottle } from "../shared/status.js";
 import { failEveryMessage } from "../shared/unusable.js";
 import { type LightPresenceConfig, lightPresenceConfig } from "./config.js";
@@ -32,28 +32,29 @@ function register(RED: NodeAPI): void {
     let clockAt = Number.NEGATIVE_INFINITY;
     let wallAt = Date.now();
 
-    const showStatus = (now: boolean) => {
+    const render = (): NodeStatus => {
       const open = detector.openAnomalies();
-      const s =
-        open.length === 0
-          ? { fill: "green" as const, shape: "dot" as const, text: RED._("hs-light-presence.status.clear") }
-          : {
-              fill: "yellow" as const,
-              shape: "dot" as const,
-              text: RED._("hs-light-presence.status.active", {
-                count: open.length,
-                rooms: open.map((a) => a.room).join(", "),
-              }),
-            };
-      if (now) status.now(s);
-      else status.set(s);
+      return open.length === 0
+        ? { fill: "green", shape: "dot", text: RED._("hs-light-presence.status.clear") }
+        : {
+            fill: "yellow",
+            shape: "dot",
+            text: RED._("hs-light-presence.status.active", {
+              count: open.length,
+              rooms: open.map((a) => a.room).join(", "),
+            }),
+          };
+    };
+    const showStatus = (now: boolean) => {
+      if (now) status.now(render);
+      else status.set(render);
     };
 
-    const deliver = (events: readonly AnomalyEvent[], send: (m: NodeMessage[]) => void) => {
+    const deliver = (events: readonly AnomalyEvent[], send: SendFunction) => {
       if (events.length === 0) return;
-      send(events.map(eventMessage));
+      send([events.map(eventMessage)]);
       // starts and ends change what the status shows; reminders do not
-      if (events.some((e) => e.event !== "anomaly_reminder")) showStatus(true);
+      if (events.some((e) => e.event !== "anomaly_reminder")) showStatus(false);
     };
 
     const tick =
@@ -64,7 +65,7 @@ function register(RED: NodeAPI): void {
             const target = clockAt + (now - wallAt);
             clockAt = target;
             wallAt = now;
-            deliver(detector.advanceTo(target), (msgs) => this.send([msgs]));
+            deliver(detector.advanceTo(target), (m) => this.send(m));
           }, config.tickMs)
         : undefined;
 
@@ -83,7 +84,7 @@ function register(RED: NodeAPI): void {
         done(new Error(parsed.reason));
         return;
       }
-      deliver(detector.observe(parsed.value), (msgs) => send([msgs]));
+      deliver(detector.observe(parsed.value), send);
       const now = detector.now;
       if (now !== undefined && now > clockAt) {
         clockAt = now;

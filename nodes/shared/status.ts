@@ -3,9 +3,14 @@
 // updates are coalesced to one per interval and the latest always lands (a trailing update).
 import type { NodeStatus } from "./red.js";
 
+/** A status, or how to make it: made only when shown (translating the text costs microseconds). */
+export type StatusSource = NodeStatus | (() => NodeStatus);
+
+const make = (s: StatusSource): NodeStatus => (typeof s === "function" ? s() : s);
+
 export class StatusThrottle {
   private last = 0;
-  private pending: NodeStatus | undefined;
+  private pending: StatusSource | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -14,13 +19,13 @@ export class StatusThrottle {
     private readonly intervalMs = 500,
   ) {}
 
-  /** Shows `status` now if the interval has passed, otherwise shortly after. */
-  set(status: NodeStatus): void {
+  /** Shows `status` now if the interval has passed, otherwise shortly after (the latest one given). */
+  set(status: StatusSource): void {
     if (this.closed) return;
     const now = Date.now();
     if (now - this.last >= this.intervalMs && this.timer === undefined) {
       this.last = now;
-      this.show(status);
+      this.show(make(status));
       return;
     }
     this.pending = status;
@@ -30,11 +35,11 @@ export class StatusThrottle {
   }
 
   /** Shows `status` now (errors, state changes) and drops any pending update. */
-  now(status: NodeStatus): void {
+  now(status: StatusSource): void {
     if (this.closed) return;
     this.cancel();
     this.last = Date.now();
-    this.show(status);
+    this.show(make(status));
   }
 
   /** Stops for good; the node is closing. */
@@ -49,7 +54,7 @@ export class StatusThrottle {
     this.pending = undefined;
     if (status) {
       this.last = Date.now();
-      this.show(status);
+      this.show(make(status));
     }
   }
 

@@ -8,7 +8,7 @@ import type { WindowResult } from "../../core/window-engine.js";
 import { WindowEngine } from "../../core/window-engine.js";
 import { isControlOnly } from "../shared/control.js";
 import { readingFromPayload } from "../shared/reading-input.js";
-import type { Node, NodeAPI, NodeDef, NodeMessage } from "../shared/red.js";
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "../shared/red.js";
 import { StatusThrottle } from "../shared/status.js";
 import { failEveryMessage } from "../shared/unusable.js";
 import { type WindowedStatsConfig, windowedStatsConfig } from "./config.js";
@@ -35,19 +35,21 @@ function register(RED: NodeAPI): void {
     let trigger: NodeJS.Timeout | undefined;
     let idle: NodeJS.Timeout | undefined;
 
-    const showStatus = (now = false) => {
+    const render = (): NodeStatus => {
       const c = engine.counters;
-      const s = {
-        fill: "green" as const,
-        shape: c.late > 0 ? ("ring" as const) : ("dot" as const),
+      return {
+        fill: "green",
+        shape: c.late > 0 ? "ring" : "dot",
         text: RED._("hs-windowed-stats.status.counts", {
           open: c.openWindows,
           emitted: c.emitted,
           late: c.late,
         }),
       };
-      if (now) status.now(s);
-      else status.set(s);
+    };
+    const showStatus = (now = false) => {
+      if (now) status.now(render);
+      else status.set(render);
     };
 
     const sendResults = (results: readonly WindowResult[]) => {
@@ -91,8 +93,10 @@ function register(RED: NodeAPI): void {
           done(new Error(parsed.reason));
           return;
         }
-        lastReadingAt = Date.now();
-        if (config.idleMs > 0 && idle === undefined) armIdle(config.idleMs);
+        if (config.idleMs > 0) {
+          lastReadingAt = Date.now();
+          if (idle === undefined) armIdle(config.idleMs);
+        }
         const { reading, time } = parsed.value;
         const r = engine.add(reading, time);
         if (r.outcome === "late") {

@@ -30,14 +30,11 @@ describe("hs-light-presence", () => {
   it("starts an anomaly when the light is on in an empty room, and ends it", async () => {
     await helper.load(lightPresence, flow());
     const out = messages("events", 2);
-    const active = statusOf("lp", (s) => s.fill === "yellow");
-    feed(
-      reading("kitchen", "presence", 0, T0),
-      reading("kitchen", "light", 1, T0 + 1000),
-      reading("kitchen", "presence", 1, T0 + 313_000),
-    );
+    feed(reading("kitchen", "presence", 0, T0), reading("kitchen", "light", 1, T0 + 1000));
+    await statusOf("lp", (s) => s.fill === "yellow" && s.text === "hs-light-presence.status.active");
+    feed(reading("kitchen", "presence", 1, T0 + 313_000));
     const msgs = await out;
-    await active;
+    await statusOf("lp", (s) => s.fill === "green");
     expect(msgs.map((m) => [m.topic, m.payload])).toEqual([
       [
         "kitchen/anomaly_start",

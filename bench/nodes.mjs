@@ -1,0 +1,216 @@
+// Benchmark of the nodes in a real Node-RED runtime (the node-red package, the compiled nodes
+// from dist/, loaded through package.json's "node-red" section as an install would):
+//
+//   sensor-sim (random, as fast as the flow takes it) ─┬─> windowed-stats ──> csv-writer (windows)
+//                                                      └─> light-presence ──> csv-writer (anomalies)
+//
+// Window results and anomaly events are not readings, so the simulator feeds both analyses and
+// each writes its own CSV file. The clock runs from the simulator's start (its editor button)
+// until both windowed-stats and light-presence have completed (done()) every reading, counted
+// with Node-RED's onComplete hook, and then the CSV writers have written every row sent to them:
+// an end marker is injected into both writers behind those rows, and the run ends when the
+// writers complete it (they write in arrival order). Prints progress to stderr and, as its last
+// stdout line, one JSON object.
+//
+// BENCH_READINGS (default 200000) sets the number of readings.
+
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const N = Number(process.env.BENCH_READINGS ?? 200_000);
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const require = createRequire(import.meta.url);
+const RED = require("node-red");
+
+/** Other node packages installed here (the dashboard): Node-RED would load them too. */
+function otherNodePackages() {
+  const names = [];
+  const modules = join(root, "node_modules");
+  const consider = (dir) => {
+    try {
+      if (JSON.parse(readFileSync(join(dir, "package.json"), "utf8"))["node-red"]?.nodes)
+        names.push(basename(dir));
+    } catch {}
+  };
+  for (const e of readdirSync(modules)) {
+    if (e.startsWith("@")) for (const s of readdirSync(join(modules, e))) consider(join(modules, e, s));
+    else consider(join(modules, e));
+  }
+  return names;
+}
+
+const userDir = await mkdtemp(join(tmpdir(), "hs-bench-nodes-"));
+const outDir = join(userDir, "out");
+const server = createServer((req, res) => RED.httpAdmin(req, res));
+RED.init(server, {
+  userDir,
+  nodesDir: [root],
+  nodesExcludes: otherNodePackages(),
+  httpAdminRoot: "/",
+  httpNodeRoot: false,
+  fileWorkingDirectory: userDir,
+  credentialSecret: "bench",
+  editorTheme: { tours: false },
+  telemetry: { enabled: false },
+  diagnostics: { enabled: false },
+  externalModules: { autoInstall: false, palette: { allowInstall: false } },
+  logging: { console: { level: "warn" } },
+});
+await new Promise((ready) => server.listen(0, "127.0.0.1", ready));
+const flowsStarted = () => new Promise((resolve) => RED.events.once("flows:started", resolve));
+let started = flowsStarted();
+await RED.start();
+await started;
+const url = `http://127.0.0.1:${server.address().port}`;
+
+// Completions per node, from the runtime's own hook; the end markers' completions resolve `ended`.
+const completed = new Map();
+const errors = [];
+let analysed;
+const analysedOnce = new Promise((resolve) => {
+  analysed = resolve;
+});
+let markers = 0;
+let ended;
+const endedOnce = new Promise((resolve) => {
+  ended = resolve;
+});
+RED.hooks.add("onComplete.bench", (e) => {
+  const id = e.node.id;
+  const n = (completed.get(id) ?? 0) + 1;
+  completed.set(id, n);
+  if (e.error) errors.push(`${id}: ${e.error}`);
+  if (
+    (id === "stats" || id === "detect") &&
+    n === N &&
+    completed.get(id === "stats" ? "detect" : "stats") === N
+  ) {
+    analysed();
+  }
+  if (e.msg?.payload?.marker === "end" && ++markers === 2) ended();
+});
+
+const at = (x, y) => ({ z: "tab", x, y });
+const flows = [
+  { id: "tab", type: "tab", label: "bench" },
+  {
+    id: "sim",
+    type: "hs-sensor-sim",
+    ...at(100, 100),
+    mode: "random",
+    seed: 42,
+    // event time: one reading per millisecond, so the run spans many 60 s windows
+    rate: 1000,
+    asap: true,
+    count: N,
+    autoStart: false,
+    wires: [["stats", "detect"]],
+  },
+  {
+    id: "stats",
+    type: "hs-windowed-stats",
+    ...at(300, 80),
+    window: "60s",
+    watermark: "10s",
+    mode: "append",
+    sensors: "temperature, humidity",
+    wires: [["windowsCsv"], []],
+  },
+  { id: "detect", type: "hs-light-presence", ...at(300, 140), grace: "0s", wires: [["eventsCsv"]] },
+  {
+    id: "windowsCsv",
+    type: "hs-csv-writer",
+    ...at(500, 80),
+    baseDir: outDir,
+    path: "windows.csv",
+    wires: [[]],
+  },
+  {
+    id: "eventsCsv",
+    type: "hs-csv-writer",
+    ...at(500, 140),
+    baseDir: outDir,
+    path: "anomalies.csv",
+    wires: [[]],
+  },
+  {
+    id: "marker",
+    type: "inject",
+    ...at(300, 200),
+    props: [{ p: "payload" }],
+    payload: '{"marker":"end"}',
+    payloadType: "json",
+    repeat: "",
+    once: false,
+    wires: [["windowsCsv", "eventsCsv"]],
+  },
+];
+started = flowsStarted();
+const deployed = await fetch(`${url}/flows`, {
+  method: "POST",
+  headers: { "content-type": "application/json", "Node-RED-API-Version": "v2" },
+  body: JSON.stringify({ flows }),
+});
+if (!deployed.ok) throw new Error(`deploy failed: ${deployed.status} ${await deployed.text()}`);
+await started;
+
+const memory = [];
+const sampler = setInterval(() => memory.push(process.memoryUsage().rss), 100);
+const post = async (path) => {
+  const r = await fetch(`${url}${path}`, { method: "POST" });
+  if (!r.ok) throw new Error(`POST ${path}: ${r.status}`);
+};
+const deadline = (ms, what) =>
+  new Promise((_, reject) =>
+    setTimeout(() => reject(new Error(`${what} not done after ${ms / 1000} s`)), ms).unref(),
+  );
+
+const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+await post("/hs-sensor-sim/sim/toggle"); // the simulator's editor button
+await Promise.race([analysedOnce, deadline(600_000, "the analyses")]);
+await post("/inject/marker"); // the inject node's button: the end marker into both CSV writers
+await Promise.race([endedOnce, deadline(60_000, "the CSV writers")]);
+clearInterval(sampler);
+const cpu = process.cpuUsage(cpu0);
+const seconds = (performance.now() - t0) / 1000;
+
+const lines = async (f) =>
+  (await readFile(join(outDir, f), "utf8").catch(() => "")).split("\n").filter(Boolean).length;
+const result = {
+  pipeline_readings_per_s: Math.round(N / seconds),
+  readings: N,
+  seconds: Math.round(seconds * 1000) / 1000,
+  // The machine may be shared: the process's CPU time (all threads) against the wall clock, and
+  // the throughput per CPU-second, show how much of the wall time it actually ran.
+  cpu_share: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) / 100,
+  readings_per_cpu_s: Math.round(N / ((cpu.user + cpu.system) / 1e6)),
+  // rows written, without the header and the end marker
+  window_results: (await lines("windows.csv")) - 2,
+  anomaly_events: (await lines("anomalies.csv")) - 2,
+  errors: errors.length,
+  peak_rss_mb: Math.round(Math.max(...memory, process.memoryUsage().rss) / 1048576),
+  node_red: RED.version(),
+  node: process.version,
+  files: await readdir(outDir),
+};
+console.error(`bench:nodes: ${N} readings in ${result.seconds} s`);
+if (errors.length > 0) console.error(`bench:nodes: first errors: ${errors.slice(0, 3).join("; ")}`);
+
+started = flowsStarted();
+await fetch(`${url}/flows`, {
+  method: "POST",
+  headers: { "content-type": "application/json", "Node-RED-API-Version": "v2" },
+  body: JSON.stringify({ flows: [] }),
+});
+await started;
+await RED.stop();
+server.close();
+server.closeAllConnections();
+await rm(userDir, { recursive: true, force: true });
+console.log(JSON.stringify(result));
