@@ -13,7 +13,6 @@ import { randomUUID } from "node:crypto";
 import { connect as netConnect } from "node:net";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Kafka, logLevel } from "kafkajs";
 import { canRunBroker, freePort, startBroker, stateRoot, stopBroker } from "../scripts/kafka/broker.mjs";
 
 const here = import.meta.dirname;
@@ -47,7 +46,7 @@ async function serveBridge({ brokers, topic }) {
         topic,
         ...(process.env.BENCH_PRODUCERS ? { producers: Number(process.env.BENCH_PRODUCERS) } : {}),
       },
-      logLevel: "warn",
+      logLevel: process.env.BENCH_LOG_LEVEL ?? "warn",
       qos0Buffer: 20_000,
     },
   });
@@ -95,6 +94,8 @@ async function serveNaive({ brokers, topic }) {
   const server = (await import("node:net")).createServer((s) => aedes.handle(s));
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = server.address().port;
+  // The naive forwarder is plain kafkajs, as a user would write it (none of the Kafka layer's changes).
+  const { Kafka, logLevel } = await import("kafkajs");
   const kafka = new Kafka({ brokers, clientId: "naive", logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
   await producer.connect();
@@ -377,6 +378,9 @@ async function main() {
     const b = await startBroker({ dir: ownDir, port: await freePort() });
     brokers = [b.bootstrap];
   }
+  // Loaded here, not at the top: the bridge child runs this file too, and must load kafkajs through the
+  // Kafka layer (which adjusts it) rather than before it.
+  const { Kafka, logLevel } = await import("kafkajs");
   const kafka = new Kafka({ brokers, clientId: "bench-admin", logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();

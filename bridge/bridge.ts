@@ -109,6 +109,7 @@ export class Bridge {
       this.#delivery,
       new RejectionLog(log, this.metrics, { linesPerInterval: 10, intervalMs: 10_000 }),
       this.metrics,
+      c.qos0WaitMs,
     );
 
     if (c.metrics.port !== undefined) {

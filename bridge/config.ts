@@ -141,6 +141,11 @@ export const bridgeConfigSchema = z
     timeZone: z.string().default("UTC"),
     /** QoS 0 records in flight at most; beyond, QoS 0 messages are dropped (counted). */
     qos0Buffer: count(1).default(10_000),
+    /**
+     * With the QoS 0 buffer full, how long a message may wait for room (holding its sender's connection,
+     * so TCP slows the sender down) before it is dropped, ms. Keep it well under the devices' keepalive.
+     */
+    qos0WaitMs: count(0).default(5000),
     metrics: z
       .object({ port: port.optional(), host: host.default("127.0.0.1") })
       .strict()

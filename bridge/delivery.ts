@@ -18,12 +18,51 @@ export interface DeliveryOptions {
 
 type Done = (delivered: boolean) => void;
 
+interface RoomWaiter {
+  /** performance.now() after which the message is dropped. */
+  deadline: number;
+  resolve(room: boolean): void;
+}
+
+/** A queue with O(1) push and shift: tens of thousands of QoS 0 messages can wait at once. */
+class Fifo<T> {
+  #items: (T | undefined)[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  peek(): T | undefined {
+    return this.#items[this.#head];
+  }
+
+  shift(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head];
+    this.#items[this.#head++] = undefined;
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+    } else if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+}
+
 export class Delivery {
   #stopped = false;
   #reliable = 0;
   #qos0 = 0;
   #idle: Array<() => void> = [];
-  #roomWaiters: Array<() => void> = [];
+  #roomWaiters = new Fifo<RoomWaiter>();
+  #sweeper: NodeJS.Timeout | undefined;
   /** Retries waiting for their backoff to pass, with what to run if the bridge stops first. */
   #retries = new Map<NodeJS.Timeout, () => void>();
   #lastErrorLog = Number.NEGATIVE_INFINITY;
@@ -79,17 +118,24 @@ export class Delivery {
     if (this.acceptsBestEffort) return Promise.resolve(true);
     if (this.#stopped) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const waiter = () => {
-        clearTimeout(timer);
-        resolve(this.acceptsBestEffort);
-      };
-      const timer = setTimeout(() => {
-        const i = this.#roomWaiters.indexOf(waiter);
-        if (i >= 0) this.#roomWaiters.splice(i, 1);
-        resolve(this.acceptsBestEffort);
-      }, timeoutMs);
-      this.#roomWaiters.push(waiter);
+      // No timer per message (thousands wait at once under overload): waiters queue in arrival order
+      // with the same timeout, so their deadlines are in order too and one sweep expires them.
+      this.#roomWaiters.push({ deadline: performance.now() + timeoutMs, resolve });
+      this.#sweeper ??= setInterval(() => this.#expireWaiters(), Math.max(10, Math.min(100, timeoutMs / 4)));
+      this.#sweeper.unref();
     });
+  }
+
+  #expireWaiters(): void {
+    const now = performance.now();
+    for (let w = this.#roomWaiters.peek(); w && w.deadline <= now; w = this.#roomWaiters.peek()) {
+      this.#roomWaiters.shift();
+      w.resolve(this.acceptsBestEffort);
+    }
+    if (this.#roomWaiters.length === 0) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
   }
 
   /** Counts a QoS 0 message dropped before it was even parsed. */
@@ -99,9 +145,13 @@ export class Delivery {
 
   #qos0Settled(): void {
     this.#qos0--;
-    // Wake as many waiting senders as there is room for; each checks again when it runs.
+    // Wake as many waiting senders as there is room for, oldest first.
     let room = this.options.qos0Capacity - this.#qos0;
-    while (room-- > 0 && this.#roomWaiters.length > 0) (this.#roomWaiters.shift() as () => void)();
+    while (room-- > 0) {
+      const waiter = this.#roomWaiters.shift();
+      if (!waiter) break;
+      waiter.resolve(true);
+    }
   }
 
   /** QoS 0: hands the records over if the best-effort buffer has room; false when dropped. */
@@ -143,7 +193,9 @@ export class Delivery {
   /** Stops retrying: pending reliable deliveries resolve false, new QoS 0 records are dropped. */
   abandon(): void {
     this.#stopped = true;
-    for (const wake of this.#roomWaiters.splice(0)) wake();
+    for (let w = this.#roomWaiters.shift(); w; w = this.#roomWaiters.shift()) w.resolve(false);
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
     const waiting = [...this.#retries];
     this.#retries.clear();
     for (const [timer, run] of waiting) {

@@ -91,7 +91,7 @@ describe("QoS 0", () => {
   it("is forwarded best effort; with the buffer full it waits a while for room, then is dropped (counted)", async () => {
     const sink = new MemorySink();
     sink.autoAck = false;
-    t = await startTestBridge([], { qos0Buffer: 3 }, { sink });
+    t = await startTestBridge([], { qos0Buffer: 3, qos0WaitMs: 200 }, { sink });
     const c = await connect(t.url);
     for (let i = 0; i < 5; i++) await c.publishAsync("home/hall/temperature", String(i), { qos: 0 });
     await c.endAsync();
