@@ -1,6 +1,6 @@
 // Node status that tells the truth without flooding the editor: at tens of thousands of
 // messages a second, one status event per message would cost more than the work itself, so
-// updates are coalesced to one per interval and the latest always lands (a trailing update).
+// updates are coalesced to one a second and the latest always lands (a trailing update).
 import type { NodeStatus } from "./red.js";
 
 /** A status, or how to make it: made only when shown (translating the text costs microseconds). */
@@ -16,7 +16,7 @@ export class StatusThrottle {
 
   constructor(
     private readonly show: (status: NodeStatus) => void,
-    private readonly intervalMs = 500,
+    private readonly intervalMs = 1000,
   ) {}
 
   /** Shows `status` now if the interval has passed, otherwise shortly after (the latest one given). */
