@@ -301,11 +301,18 @@ if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
   const port = Number(process.env.KAFKA_PORT ?? 9092);
   try {
     if (command === "start") {
-      const tools = await canRunBroker();
-      if (!tools.ok)
-        throw new Error(`Kafka needs java and mvn on PATH (java: ${tools.java}, mvn: ${tools.mvn})`);
-      const broker = await startBroker({ port });
-      console.log(`kafka: broker up at ${broker.bootstrap} (pid ${broker.pid}, state in ${broker.dir})`);
+      const dir = path.join(stateRoot, "broker");
+      const running = readPid(dir);
+      if (running && isAlive(running)) {
+        const ports = JSON.parse(readFileSync(path.join(dir, "ports.json"), "utf8"));
+        console.log(`kafka: broker already running at 127.0.0.1:${ports.port} (pid ${running})`);
+      } else {
+        const tools = await canRunBroker();
+        if (!tools.ok)
+          throw new Error(`Kafka needs java and mvn on PATH (java: ${tools.java}, mvn: ${tools.mvn})`);
+        const broker = await startBroker({ dir, port });
+        console.log(`kafka: broker up at ${broker.bootstrap} (pid ${broker.pid}, state in ${broker.dir})`);
+      }
     } else if (command === "stop") {
       const { pid, stopped } = await stopBroker();
       console.log(
