@@ -6,11 +6,13 @@
 //
 // Window results and anomaly events are not readings, so the simulator feeds both analyses and
 // each writes its own CSV file. The clock runs from the simulator's start (its editor button)
-// until both windowed-stats and light-presence have completed (done()) every reading, counted
-// with Node-RED's onComplete hook, and then the CSV writers have written every row sent to them:
-// an end marker is injected into both writers behind those rows, and the run ends when the
-// writers complete it (they write in arrival order). Prints progress to stderr and, as its last
-// stdout line, one JSON object.
+// until every reading has been through both analyses and every row they sent has been written.
+// Nothing instruments the run itself: when the simulator reports it has sent its last reading,
+// inject nodes queue a flush into windowed-stats and a reset into light-presence behind the
+// readings still in flight (Node-RED delivers in order); once both have completed those, end
+// markers go into both CSV writers behind the rows, and the run ends when the writers complete
+// them (they write in arrival order). Completions are seen with Node-RED's onComplete hook, added
+// only then. Prints progress to stderr and, as its last stdout line, one JSON object.
 //
 // BENCH_READINGS (default 200000) sets the number of readings.
 
@@ -23,6 +25,7 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const N = Number(process.env.BENCH_READINGS ?? 200_000);
+let errors = 0;
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
 const RED = require("node-red");
@@ -59,7 +62,11 @@ RED.init(server, {
   telemetry: { enabled: false },
   diagnostics: { enabled: false },
   externalModules: { autoInstall: false, palette: { allowInstall: false } },
-  logging: { console: { level: "warn" } },
+  logging: {
+    console: { level: "warn" },
+    // node errors (a rejected reading, a failed write) are counted, not just printed
+    count: { level: "error", handler: () => () => errors++ },
+  },
 });
 await new Promise((ready) => server.listen(0, "127.0.0.1", ready));
 const flowsStarted = () => new Promise((resolve) => RED.events.once("flows:started", resolve));
@@ -67,33 +74,6 @@ let started = flowsStarted();
 await RED.start();
 await started;
 const url = `http://127.0.0.1:${server.address().port}`;
-
-// Completions per node, from the runtime's own hook; the end markers' completions resolve `ended`.
-const completed = new Map();
-const errors = [];
-let analysed;
-const analysedOnce = new Promise((resolve) => {
-  analysed = resolve;
-});
-let markers = 0;
-let ended;
-const endedOnce = new Promise((resolve) => {
-  ended = resolve;
-});
-RED.hooks.add("onComplete.bench", (e) => {
-  const id = e.node.id;
-  const n = (completed.get(id) ?? 0) + 1;
-  completed.set(id, n);
-  if (e.error) errors.push(`${id}: ${e.error}`);
-  if (
-    (id === "stats" || id === "detect") &&
-    n === N &&
-    completed.get(id === "stats" ? "detect" : "stats") === N
-  ) {
-    analysed();
-  }
-  if (e.msg?.payload?.marker === "end" && ++markers === 2) ended();
-});
 
 const at = (x, y) => ({ z: "tab", x, y });
 const flows = [
@@ -139,6 +119,24 @@ const flows = [
     wires: [[]],
   },
   {
+    id: "flushStats",
+    type: "inject",
+    ...at(100, 200),
+    props: [{ p: "flush", v: "true", vt: "bool" }],
+    repeat: "",
+    once: false,
+    wires: [["stats"]],
+  },
+  {
+    id: "resetDetect",
+    type: "inject",
+    ...at(100, 240),
+    props: [{ p: "reset", v: "true", vt: "bool" }],
+    repeat: "",
+    once: false,
+    wires: [["detect"]],
+  },
+  {
     id: "marker",
     type: "inject",
     ...at(300, 200),
@@ -170,12 +168,41 @@ const deadline = (ms, what) =>
     setTimeout(() => reject(new Error(`${what} not done after ${ms / 1000} s`)), ms).unref(),
   );
 
+// Resolves when `predicate` holds for a completion seen by the onComplete hook (added on demand).
+const completion = (name, predicate) =>
+  new Promise((resolve) => {
+    RED.hooks.add(`onComplete.${name}`, (e) => {
+      if (predicate(e)) {
+        RED.hooks.remove(`onComplete.${name}`);
+        resolve();
+      }
+    });
+  });
+const simFinished = new Promise((resolve) => {
+  const onStatus = (e) => {
+    if (e.id === "sim" && e.status?.fill === "grey" && e.status?.shape === "dot") {
+      RED.events.removeListener("node-status", onStatus);
+      resolve();
+    }
+  };
+  RED.events.on("node-status", onStatus);
+});
+
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 await post("/hs-sensor-sim/sim/toggle"); // the simulator's editor button
-await Promise.race([analysedOnce, deadline(600_000, "the analyses")]);
-await post("/inject/marker"); // the inject node's button: the end marker into both CSV writers
-await Promise.race([endedOnce, deadline(60_000, "the CSV writers")]);
+await Promise.race([simFinished, deadline(600_000, "the simulator")]);
+const analysed = Promise.all([
+  completion("stats", (e) => e.node.id === "stats" && e.msg?.flush === true),
+  completion("detect", (e) => e.node.id === "detect" && e.msg?.reset === true),
+]);
+await post("/inject/flushStats");
+await post("/inject/resetDetect");
+await Promise.race([analysed, deadline(60_000, "the analyses")]);
+let markers = 0;
+const written = completion("csv", (e) => e.msg?.payload?.marker === "end" && ++markers === 2);
+await post("/inject/marker"); // the end marker into both CSV writers
+await Promise.race([written, deadline(60_000, "the CSV writers")]);
 clearInterval(sampler);
 const cpu = process.cpuUsage(cpu0);
 const seconds = (performance.now() - t0) / 1000;
@@ -193,14 +220,13 @@ const result = {
   // rows written, without the header and the end marker
   window_results: (await lines("windows.csv")) - 2,
   anomaly_events: (await lines("anomalies.csv")) - 2,
-  errors: errors.length,
+  errors,
   peak_rss_mb: Math.round(Math.max(...memory, process.memoryUsage().rss) / 1048576),
   node_red: RED.version(),
   node: process.version,
   files: await readdir(outDir),
 };
 console.error(`bench:nodes: ${N} readings in ${result.seconds} s`);
-if (errors.length > 0) console.error(`bench:nodes: first errors: ${errors.slice(0, 3).join("; ")}`);
 
 started = flowsStarted();
 await fetch(`${url}/flows`, {
