@@ -82,7 +82,7 @@ export async function runStart(flags: StartFlags, until?: Promise<unknown>): Pro
         users: flags.users,
         bridgeConfig: flags.bridgeConfig,
         dataDir: flags.dataDir,
-        kafkaBrokers: list(flags.kafkaBrokers ?? env.KAFKA_BROKERS),
+        kafkaBrokers: list(flags.kafkaBrokers ?? env.KAFKA_BROKERS ?? env.HOMESTREAM_KAFKA_BROKERS),
         kafkaTopic: flags.kafkaTopic,
         flow: flags.flow,
         adminUser: flags.adminUser ?? env.HOMESTREAM_ADMIN_USER,
@@ -156,7 +156,7 @@ export function startCommand(): Command {
       "after",
       `
 Environment:
-  KAFKA_BROKERS                 like --kafka-brokers
+  KAFKA_BROKERS                 like --kafka-brokers (HOMESTREAM_KAFKA_BROKERS too)
   HOMESTREAM_ADMIN_PASSWORD     editor/dashboard password; required when --host is not loopback
   HOMESTREAM_CREDENTIAL_SECRET  key for Node-RED's credentials file (default: generated, kept in the data dir)
 
