@@ -105,11 +105,13 @@ export class Delivery {
 
   /** False while the best-effort buffer is full: a QoS 0 message now would be dropped. */
   get acceptsBestEffort(): boolean {
-    return this.#qos0 < this.options.qos0Capacity && !this.#stopped;
+    // Messages already waiting for room go first.
+    return this.#qos0 < this.options.qos0Capacity && this.#roomWaiters.length === 0 && !this.#stopped;
   }
 
   /**
-   * Resolves true once the best-effort buffer has room, false after `timeoutMs` without. The caller
+   * Resolves true once the best-effort buffer has room (a slot is then reserved: pass `reserved` to
+   * offer()), false after `timeoutMs` without. The caller
    * holds the connection's next read meanwhile (aedes and mqtt.js read on only when a message is
    * handled), so an overloaded bridge slows QoS 0 senders down through TCP instead of parsing
    * messages only to drop them.
@@ -130,7 +132,8 @@ export class Delivery {
     const now = performance.now();
     for (let w = this.#roomWaiters.peek(); w && w.deadline <= now; w = this.#roomWaiters.peek()) {
       this.#roomWaiters.shift();
-      w.resolve(this.acceptsBestEffort);
+      // Freed room always goes to the oldest waiter first, so an expired one had none to get.
+      w.resolve(false);
     }
     if (this.#roomWaiters.length === 0) {
       clearInterval(this.#sweeper);
@@ -145,24 +148,34 @@ export class Delivery {
 
   #qos0Settled(): void {
     this.#qos0--;
-    // Wake as many waiting senders as there is room for, oldest first.
-    let room = this.options.qos0Capacity - this.#qos0;
-    while (room-- > 0) {
+    // Hand freed room to waiting senders, oldest first, reserving a slot for each as it is woken:
+    // their messages are parsed later, and must not all find the same slot.
+    while (this.#qos0 < this.options.qos0Capacity) {
       const waiter = this.#roomWaiters.shift();
       if (!waiter) break;
+      this.#qos0++;
       waiter.resolve(true);
     }
   }
 
   /** QoS 0: hands the records over if the best-effort buffer has room; false when dropped. */
-  offer(plan: Plan): boolean {
+  offer(plan: Plan, reserved = false): boolean {
     const n = plan.records.length;
-    if (n === 0) return true;
-    if (this.#qos0 + n > this.options.qos0Capacity || this.#stopped) {
-      this.metrics.droppedQos0.inc(n);
-      return false;
+    if (reserved) {
+      // The slot roomForBestEffort reserved counts as one record already.
+      if (n === 0) {
+        this.#qos0Settled();
+        return true;
+      }
+      this.#qos0 += n - 1;
+    } else {
+      if (n === 0) return true;
+      if (this.#qos0 + n > this.options.qos0Capacity || this.#stopped) {
+        this.metrics.droppedQos0.inc(n);
+        return false;
+      }
+      this.#qos0 += n;
     }
-    this.#qos0 += n;
     plan.records.forEach((record, i) => {
       const started = performance.now();
       this.metrics.inFlight.inc();

@@ -41,7 +41,7 @@ export class Ingest {
       return undefined;
     }
     return delivery.roomForBestEffort(this.qos0WaitMs).then((room) => {
-      if (room) delivery.offer(this.#prepare(msg));
+      if (room) delivery.offer(this.#prepare(msg), true);
       else {
         // Still full: parsing what is dropped anyway would only take CPU from what can be delivered.
         this.metrics.received.inc({ qos: "0" });
