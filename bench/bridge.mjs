@@ -45,6 +45,10 @@ async function serveBridge({ brokers, topic }) {
         brokers,
         topic,
         ...(process.env.BENCH_PRODUCERS ? { producers: Number(process.env.BENCH_PRODUCERS) } : {}),
+        ...(process.env.BENCH_PROBE_MS ? { probeIntervalMs: Number(process.env.BENCH_PROBE_MS) } : {}),
+        ...(process.env.BENCH_LINGER_MS
+          ? { producer: { lingerMs: Number(process.env.BENCH_LINGER_MS) } }
+          : {}),
       },
       logLevel: process.env.BENCH_LOG_LEVEL ?? "warn",
       qos0Buffer: 20_000,
@@ -58,7 +62,15 @@ async function serveBridge({ brokers, topic }) {
       const text = await bridge.metrics.registry.metrics();
       await bridge.stop();
       const pick = (name) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
+      // Kafka's part of the latency: send() to acknowledgement, from the bridge's histogram buckets.
+      const buckets = [
+        ...text.matchAll(/^homestream_bridge_kafka_ack_latency_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm),
+      ].map((m) => [Number(m[1]), Number(m[2])]);
+      const total = buckets.at(-1)?.[1] ?? 0;
+      const quantile = (q) => buckets.find(([, n]) => n >= q * total)?.[0];
       const stats = {
+        kafkaAckP50UpperS: quantile(0.5),
+        kafkaAckP99UpperS: quantile(0.99),
         forwarded: pick("homestream_bridge_readings_forwarded_total"),
         requests: pick("homestream_bridge_kafka_produce_requests"),
         qos0Received: pick('homestream_bridge_messages_received_total\\{qos="0"\\}'),
@@ -67,7 +79,8 @@ async function serveBridge({ brokers, topic }) {
       if (process.env.BENCH_VERBOSE)
         process.stderr.write(
           `bench:bridge:   (bridge: ${stats.forwarded} forwarded in ${stats.requests} produce requests; ` +
-            `QoS 0: ${stats.qos0Received} received, ${stats.qos0Dropped} dropped)\n`,
+            `QoS 0: ${stats.qos0Received} received, ${stats.qos0Dropped} dropped; Kafka ack p50 <= ${stats.kafkaAckP50UpperS} s, ` +
+            `p99 <= ${stats.kafkaAckP99UpperS} s)\n`,
         );
       process.send({ stats }, () => process.exit(0));
     }
