@@ -88,7 +88,7 @@ export const producerConfigSchema = z
     /** How long a record may wait for companions before its batch is sent. */
     lingerMs: ms(0).default(5),
     /** Most records in one produce request. */
-    batchSize: z.number().int().min(1).max(100_000).default(5000),
+    batchSize: z.number().int().min(1).max(100_000).default(10_000),
     /** Most bytes (keys, values, headers, before compression) in one produce request. */
     maxBatchBytes: z.number().int().min(1024).default(1_000_000),
     /** Largest single record accepted by send(). */
