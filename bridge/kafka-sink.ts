@@ -32,7 +32,8 @@ export interface KafkaSinkOptions {
 
 // The bridge retries QoS 1 records itself until they are acknowledged, so a full producer buffer
 // should refuse new records (the device stays unacknowledged) rather than drop accepted ones.
-const PRODUCER_DEFAULTS: ProducerConfigInput = { whenFull: "reject", lingerMs: 5, batchSize: 5000 };
+// Batching (linger, batch size) is left to the layer's defaults, which its own benchmark tunes.
+const PRODUCER_DEFAULTS: ProducerConfigInput = { whenFull: "reject" };
 
 /** FNV-1a of the key: cheap, stable, spreads room names well enough over a handful of producers. */
 function shardOf(key: string | null, shards: number): number {
