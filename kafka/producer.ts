@@ -378,7 +378,9 @@ export class KafkaProducer extends EventEmitter<{ status: [ProducerStatus] }> {
           const oldest = this.#buffer.peek();
           if (!oldest) break;
           const wait = oldest.enqueuedAt + this.config.lingerMs - Date.now();
-          if (!this.#closing && wait > 0 && this.#buffer.length < this.config.batchSize) {
+          // No lingering while someone waits for everything to go out (flush, close).
+          const hurry = this.#closing || this.#idleWaiters.length > 0;
+          if (!hurry && wait > 0 && this.#buffer.length < this.config.batchSize) {
             this.#lingering = true;
             await this.#sleep.sleep(wait);
             this.#lingering = false;

@@ -242,6 +242,21 @@ describe.skipIf(noBroker)("Kafka layer against a real broker", () => {
     expect(json).toHaveLength(5000);
   });
 
+  it("flush() sends what is buffered without waiting out the linger, and the producer stays usable", async () => {
+    const topic = uniqueTopic("flush");
+    await client.ensureTopic({ topic });
+    const producer = client.producer({ topic, lingerMs: 60_000 });
+    const first = Array.from({ length: 100 }, (_, i) => producer.send({ value: JSON.stringify(reading(i)) }));
+    const started = Date.now();
+    await producer.flush();
+    expect(Date.now() - started).toBeLessThan(30_000); // far below the linger
+    expect(producer.stats()).toMatchObject({ acked: 100, buffered: 0, inFlight: 0 });
+    await Promise.all(first);
+    const later = producer.send({ value: JSON.stringify(reading(100)) });
+    await producer.close(); // does not wait out the linger either
+    expect((await later).offset).toBe("100");
+  });
+
   it("grows a topic to the partition count asked for and never shrinks it", async () => {
     const topic = uniqueTopic("admin");
     expect(await client.ensureTopic({ topic, partitions: 2 })).toMatchObject({
