@@ -16,6 +16,14 @@ import { simulate } from "../simulator/simulation.js";
 import { UsageError } from "./errors.js";
 import { planSim, reproduceFlags, SEEDED_START, type SimFlags, type SimPlan } from "./sim-flags.js";
 import { createStdoutOutput, type SimOutput } from "./sim-output.js";
+import { createKafkaOutput, createMqttOutput } from "./sim-sinks.js";
+
+interface SinkFlags {
+  mqtt?: string;
+  qos: "0" | "1";
+  kafka?: string;
+  kafkaTopic: string;
+}
 
 export interface SimSummary {
   lines: number;
@@ -149,6 +157,10 @@ export function simCommand(): Command {
     .option("--people <n>", "realistic: people living in the home (default 2)")
     .option("--report-every <duration>", "realistic: each device's report interval (default 30s)")
     .option("--light-left-on <p>", "realistic: chance the last person out leaves the light on (default 0.1)")
+    .option("--mqtt <url>", "publish to this MQTT broker (home/<room>/<sensor_type>) instead of stdout")
+    .addOption(new Option("--qos <qos>", "MQTT QoS of the publishes").choices(["0", "1"]).default("1"))
+    .option("--kafka <brokers>", "produce to Kafka (comma-separated host:port; key = room) instead of stdout")
+    .option("--kafka-topic <topic>", "Kafka topic for --kafka", "home_sensors")
     .option("--replay <file>", "re-emit a recorded log (JSONL or CSV; - for stdin) instead of simulating")
     .addOption(
       new Option("--format <format>", "replay log format (auto: by first line)")
@@ -187,9 +199,14 @@ Ctrl+C (or a closed pipe, e.g. | head) stops quietly with exit code 0.
 Examples:
   homestream sim --seed 42 --count 2000 > readings.jsonl
   homestream sim --scenario realistic --faults late,malformed=0.05 --speed 60
-  homestream sim --replay data/sample_events.csv --speed 10`,
+  homestream sim --replay data/sample_events.csv --speed 10
+  homestream sim --scenario realistic --speed 60 --mqtt mqtt://127.0.0.1:1883
+  homestream sim --rate 100 --kafka 127.0.0.1:9092`,
     )
-    .action(async (flags: SimFlags) => {
+    .action(async (flags: SimFlags & SinkFlags) => {
+      if (flags.mqtt !== undefined && flags.kafka !== undefined) {
+        throw new UsageError("--mqtt and --kafka: choose one output");
+      }
       const plan = planSim(flags, {
         now: () => Date.now(),
         randomSeed: () => randomInt(0, 2 ** 32),
@@ -218,8 +235,14 @@ Examples:
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
       try {
+        const output =
+          flags.mqtt !== undefined
+            ? await createMqttOutput(flags.mqtt, flags.qos === "0" ? 0 : 1)
+            : flags.kafka !== undefined
+              ? createKafkaOutput(flags.kafka, flags.kafkaTopic)
+              : createStdoutOutput(process.stdout);
         const summary = await runSim(plan, {
-          output: createStdoutOutput(process.stdout),
+          output,
           log,
           signal: stop.signal,
         });
