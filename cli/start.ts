@@ -67,7 +67,7 @@ function banner(a: LocalRunAddresses): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Runs until `until` settles (default: SIGINT or SIGTERM). Exported for in-process tests. */
+/** Runs until `until` settles (default: SIGINT or SIGTERM); `until` lets a caller stop it without signals. */
 export async function runStart(flags: StartFlags, until?: Promise<unknown>): Promise<void> {
   const env = process.env;
   let run: LocalRun;

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StartedHomestream, startHomestream } from "../start/run-start.js";
+import { eventually, type StartedHomestream, startHomestream } from "../start/run-start.js";
 import { type Browser, openBrowser, openEditor, screenshot } from "./browser.js";
 
 /** Points per series in an echarts chart, read from the accessible description echarts writes. */
@@ -28,7 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  expect(await run?.stop("SIGINT")).toBe(0);
+  if (run) expect(await run.stop("SIGINT")).toBe(0);
   await rm(dir, { recursive: true, force: true });
 }, 30_000);
 
@@ -85,12 +85,20 @@ describe("homestream start in the browser", () => {
     const temperature = page.locator(".nrdb-ui-chart [_echarts_instance_]").first();
     await temperature.waitFor({ state: "visible", timeout: 30_000 });
     // Hourly windows of a house simulated at 300x close every 12 s: wait for three points a room.
-    await expect
-      .poll(async () => pointsPerSeries((await temperature.getAttribute("aria-label")) ?? ""), {
-        timeout: 120_000,
-        interval: 1000,
-      })
-      .toSatisfy((points: number[]) => points.length >= 3 && points.every((n) => n >= 3));
+    let last = "";
+    await eventually(
+      async () => {
+        last = (await temperature.getAttribute("aria-label")) ?? "";
+        const points = pointsPerSeries(last);
+        return points.length >= 3 && points.every((n) => n >= 3) ? points : undefined;
+      },
+      120_000,
+      "three points a room in the temperature chart",
+    ).catch((err: Error) => {
+      throw new Error(
+        `${err.message}; chart description: ${last}\nNode-RED log: ${run.stderr().slice(-3000)}`,
+      );
+    });
     const label = (await temperature.getAttribute("aria-label")) ?? "";
     expect(label).toMatch(/Temperature/);
     expect(label).toMatch(/living_room|kitchen|bedroom|bathroom/);
