@@ -6,6 +6,7 @@ import { extname } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { parse as parseCsv } from "csv-parse";
+import { csvRecordToReading } from "../core/csv-record.js";
 import {
   formatIssues,
   type ParseResult,
@@ -39,22 +40,6 @@ export interface InputSummary {
 }
 
 export type ReadingHandler = (r: TimedReading) => void | Promise<void>;
-
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const INTEGER = /^-?\d+$/;
-
-/** A CSV cell as the JSON reading would carry it: numbers for numeric value/epoch-ms cells. */
-export function csvRecordToReading(record: Record<string, string>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, raw] of Object.entries(record)) {
-    const cell = raw.trim();
-    if (cell === "") continue;
-    if (key === "value" && NUMBER.test(cell)) out[key] = Number(cell);
-    else if (key === "timestamp" && INTEGER.test(cell)) out[key] = Number(cell);
-    else out[key] = cell;
-  }
-  return out;
-}
 
 function openSource(input: string | undefined): Readable {
   if (input === undefined || input === "-") return process.stdin;

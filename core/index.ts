@@ -1,3 +1,4 @@
+export * from "./csv-record.js";
 export * from "./csv-row.js";
 export * from "./duration.js";
 export * from "./light-presence.js";

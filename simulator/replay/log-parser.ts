@@ -3,6 +3,7 @@
 // Pure and incremental: the caller feeds lines from wherever it reads them. A quoted CSV field
 // spanning lines is not supported (sensor logs have none).
 import { parse as parseCsv } from "csv-parse/sync";
+import { csvRecordToReading } from "../../core/csv-record.js";
 import { formatIssues, type ParseResult, parseReading, parseReadingJson } from "../../core/reading.js";
 import type { ReadingEvent } from "../events.js";
 
@@ -23,22 +24,6 @@ export interface LogParser {
   readonly format: LogFormat;
   /** Parses the next line; undefined for a blank line or the CSV header. */
   push(line: string): LogEntry | undefined;
-}
-
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const INTEGER = /^-?\d+$/;
-
-/** CSV cells as a JSON reading would carry them: numeric `value`, epoch-ms `timestamp` as numbers. */
-export function csvCellsToReading(record: Record<string, string>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, raw] of Object.entries(record)) {
-    const cell = raw.trim();
-    if (cell === "") continue;
-    if (key === "value" && NUMBER.test(cell)) out[key] = Number(cell);
-    else if (key === "timestamp" && INTEGER.test(cell)) out[key] = Number(cell);
-    else out[key] = cell;
-  }
-  return out;
 }
 
 function splitCsvLine(line: string): string[] {
@@ -89,7 +74,7 @@ export function createLogParser(options: LogParserOptions = {}): LogParser {
       header.forEach((name, i) => {
         record[name] = cells[i] ?? "";
       });
-      return entry(lineNo, parseReading(csvCellsToReading(record), { timeZone }));
+      return entry(lineNo, parseReading(csvRecordToReading(record), { timeZone }));
     },
   };
 }
