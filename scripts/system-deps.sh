@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suites drive as real, independent peers (kcat for Kafka,
-# Mosquitto for MQTT, Chromium for the editor and dashboard tests) when they are missing. Java and
-# Maven (for the Apache Kafka broker) are expected on the machine; the broker's jars come from Maven
-# Central on first use.
+# Mosquitto for MQTT, Chromium for the editor and dashboard tests), and Java and Maven, which run the
+# Apache Kafka broker of the Kafka suites (its jars come from Maven Central on first use), when they
+# are missing.
 set -euo pipefail
 
-declare -A wanted=([kcat]=kcat [mosquitto]=mosquitto [mosquitto_pub]=mosquitto-clients [chromium]=chromium)
+declare -A wanted=([kcat]=kcat [mosquitto]=mosquitto [mosquitto_pub]=mosquitto-clients [chromium]=chromium [java]=default-jre-headless [mvn]=maven [openssl]=openssl)
 missing=()
 for cmd in "${!wanted[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${wanted[$cmd]}")
