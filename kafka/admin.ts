@@ -30,6 +30,34 @@ export async function ensureTopic(
   if (!Number.isInteger(partitions) || partitions < 1) {
     throw new KafkaConfigError(`partitions: must be a whole number >= 1, got ${partitions}`);
   }
+  // Right after a broker starts (or a topic is created elsewhere) its metadata can lag: Kafka answers
+  // with retriable errors such as UNKNOWN_TOPIC_OR_PARTITION until the leaders are known. Retry those.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ensureTopicOnce(kafka, topic, partitions, replicationFactor, logger);
+    } catch (err) {
+      const retriable = isRetriable(err) || isRetriable((err as { originalError?: unknown }).originalError);
+      if (!retriable || attempt >= ENSURE_TOPIC_ATTEMPTS) throw err;
+      logger.debug({ topic, attempt, err: (err as Error).message }, "kafka topic check: retrying");
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
+const ENSURE_TOPIC_ATTEMPTS = 8;
+
+/** kafkajs marks protocol errors Kafka documents as retriable; its retry wrapper keeps the original. */
+function isRetriable(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { retriable?: boolean }).retriable === true;
+}
+
+async function ensureTopicOnce(
+  kafka: Kafka,
+  topic: string,
+  partitions: number,
+  replicationFactor: number | undefined,
+  logger: KafkaLogger,
+): Promise<EnsureTopicResult> {
   const admin = kafka.admin();
   await admin.connect();
   try {
