@@ -1,6 +1,8 @@
 // The reading: the one wire format on MQTT and Kafka (see shared design, "The reading").
 // This zod schema is its single definition; every entry point parses through it.
 import { z } from "zod";
+import { canonicalReading } from "./canonical-reading.js";
+import { BINARY_SENSOR_TYPES, CONTROL, MAX_NAME_LENGTH } from "./reading-rules.js";
 import { assertTimeZone, clip, describeType, parseTimestamp, toIso } from "./time.js";
 
 export interface Reading {
@@ -31,13 +33,7 @@ export interface ReadingOptions {
   timeZone?: string;
 }
 
-export const CORE_SENSOR_TYPES = ["temperature", "humidity", "presence", "light"] as const;
-export const BINARY_SENSOR_TYPES: ReadonlySet<string> = new Set(["presence", "light"]);
-export const MAX_NAME_LENGTH = 128;
-
-// C0 controls, DEL and C1 controls: the point of this pattern.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is its purpose
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+export { BINARY_SENSOR_TYPES, CORE_SENSOR_TYPES, MAX_NAME_LENGTH } from "./reading-rules.js";
 
 const name = z
   .string({
@@ -117,6 +113,10 @@ export function readingSchema(options: ReadingOptions = {}): ReadingSchema {
 
 /** Validates and normalises one reading. Never throws on bad input. */
 export function parseReading(input: unknown, options: ReadingOptions = {}): ParseResult {
+  if (typeof input === "object" && input !== null) {
+    const fast = canonicalReading(input as Record<string, unknown>);
+    if (fast) return { ok: true, value: fast };
+  }
   const result = readingSchema(options).safeParse(input);
   if (result.success) return { ok: true, value: result.data };
   return {
