@@ -254,6 +254,9 @@ export class KafkaProducer extends EventEmitter<{ status: [ProducerStatus] }> {
           this.#log.warn({ records: left }, "kafka producer closed with records not acknowledged");
         }
       }
+      // A connection attempt in flight would open its socket after disconnect() and keep it: let it
+      // finish first (the client's connection timeout bounds it).
+      if (this.#connecting) await this.#connecting.catch(() => undefined);
       const client = this.#client;
       this.#client = undefined;
       if (client)

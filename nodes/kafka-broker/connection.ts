@@ -33,12 +33,7 @@ export type ConsumerHandle = Pick<KafkaConsumer<unknown>, "start" | "stop" | "st
 interface SharedProducer {
   producer: KafkaProducer;
   users: Map<string, (status: ProducerStatus) => void>;
-  /** Resolves the next time the producer leaves the "connecting" state. */
-  settled: () => Promise<void>;
 }
-
-/** Longest wait for a first connection attempt in flight before closing (the client's connect timeout is 3 s). */
-const CONNECT_SETTLE_MS = 4000;
 
 export class KafkaConnection {
   private client: KafkaClient | undefined;
@@ -80,22 +75,7 @@ export class KafkaConnection {
       producer.on("status", (s) => {
         for (const notify of users.values()) notify(s);
       });
-      const settled = () =>
-        producer.state !== "connecting"
-          ? Promise.resolve()
-          : new Promise<void>((resolve) => {
-              const timer = setTimeout(done, CONNECT_SETTLE_MS);
-              function done() {
-                clearTimeout(timer);
-                producer.off("status", onStatus);
-                resolve();
-              }
-              function onStatus(s: ProducerStatus) {
-                if (s.state !== "connecting") done();
-              }
-              producer.on("status", onStatus);
-            });
-      shared = { producer, users, settled };
+      shared = { producer, users };
       this.producers.set(key, shared);
       // connect now rather than on the first message, so the status shows the connection early
       producer.connect().catch(() => undefined);
@@ -111,9 +91,6 @@ export class KafkaConnection {
       shared.users.delete(userId);
       if (shared.users.size === 0) {
         this.producers.delete(key);
-        // KafkaProducer.close() does not wait for a connection attempt in flight, whose socket
-        // would then outlive the close (seen on quick redeploys): let the first attempt finish.
-        await shared.settled();
         await producer.close({ timeoutMs });
       }
       return;
@@ -151,10 +128,7 @@ export class KafkaConnection {
     this.producers.clear();
     this.consumers.clear();
     await Promise.allSettled([
-      ...producers.map(async (p) => {
-        await p.settled();
-        await p.producer.close({ timeoutMs });
-      }),
+      ...producers.map((p) => p.producer.close({ timeoutMs })),
       ...consumers.map((c) => c.stop()),
     ]);
   }
