@@ -1,10 +1,16 @@
-// Two projects: everything that runs on its own ("unit", including the Node-RED runtime tests), and the
-// suites that need a real Kafka broker ("kafka": test/kafka/ and any *.kafka.test.ts elsewhere), whose
-// global setup provides one (test/setup/kafka.global.ts). A run filtered to unit paths never starts Kafka:
-// vitest runs a project's global setup only when that project has files in the run.
+// Three groups of suites, run one group after another (sequence.groupOrder) so the heavy ones do
+// not compete for the machine's 2 cores:
+//   0 "unit": everything that runs on its own, including the Node-RED runtime tests;
+//   1 "kafka": the suites that need a real Kafka broker (test/kafka/ and any *.kafka.test.ts), whose
+//     global setup provides one (test/setup/kafka.global.ts), one file at a time;
+//   2 "e2e": the browser tests (Chromium driving the editor and dashboard of `homestream start`)
+//     and the spawned `homestream start` processes, one file at a time.
+// A run filtered to unit paths never starts Kafka: vitest runs a project's global setup only when
+// that project has files in the run.
 import { defineConfig } from "vitest/config";
 
 const kafkaSuites = ["test/kafka/**/*.test.ts", "test/**/*.kafka.test.ts"];
+const e2eSuites = ["test/browser/**/*.test.ts", "test/cli/start.test.ts"];
 
 export default defineConfig({
   test: {
@@ -14,8 +20,9 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["**/node_modules/**", ...kafkaSuites],
-          testTimeout: 20_000,
+          exclude: ["**/node_modules/**", ...kafkaSuites, ...e2eSuites],
+          testTimeout: 60_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -29,6 +36,18 @@ export default defineConfig({
           hookTimeout: 180_000,
           // One Kafka suite at a time: the machine has 2 cores and the broker needs one of them.
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: e2eSuites,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -98,7 +98,7 @@ describe("the editor", () => {
     await paletteNode.waitFor({ state: "visible" });
     await paletteNode.dragTo(page.locator("#red-ui-workspace-chart"), { targetPosition: { x: 320, y: 200 } });
     const placed = page.locator("#red-ui-workspace-chart g.red-ui-flow-node-group");
-    await expect.poll(() => placed.count()).toBe(1);
+    await expect.poll(() => placed.count(), { timeout: 15_000 }).toBe(1);
 
     await placed.first().dblclick();
     const windowField = page.locator("#node-input-window");
@@ -115,8 +115,9 @@ describe("the editor", () => {
     expect(nodes[0]?.window).toBe("30s");
     // The running node reports its state under it (status text), so it was constructed without error.
     await expect
-      .poll(() =>
-        page.locator("#red-ui-workspace-chart .red-ui-flow-node-status-label").first().textContent(),
+      .poll(
+        () => page.locator("#red-ui-workspace-chart .red-ui-flow-node-status-label").first().textContent(),
+        { timeout: 15_000 },
       )
       .toMatch(/open/);
   });
