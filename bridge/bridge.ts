@@ -87,8 +87,9 @@ export class Bridge {
           )
         : undefined);
     const sink = this.#sink;
+    // Without Kafka is a choice (homestream start's default), not a fault: info, not a warning.
     if (sink) await sink.start();
-    else log.warn("no Kafka brokers configured: readings are validated and counted, not forwarded");
+    else log.info("no Kafka brokers configured: readings are validated and counted, not forwarded");
     this.metrics.watchSink(() => sink?.stats?.());
 
     this.#delivery = this.#sink
