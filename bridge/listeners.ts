@@ -2,7 +2,12 @@
 // connections and hands them to the broker with what it knows about itself (loopback or not).
 import { readFile } from "node:fs/promises";
 import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from "node:http";
-import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from "node:net";
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from "node:net";
 import type { Duplex } from "node:stream";
 import { createServer as createTlsServer } from "node:tls";
 import { createWebSocketStream, WebSocketServer } from "ws";
@@ -43,21 +48,22 @@ function boundAddress(server: NetServer | HttpServer, host: string): { host: str
   return { host, port: a?.port ?? 0 };
 }
 
-export class TcpListener implements MqttListener {
-  readonly info: ListenerInfo;
+/** A listener over one net/tls server: what TCP and TLS share; each says how to make its server. */
+abstract class SocketListener implements MqttListener {
   #server: NetServer | undefined;
 
   constructor(
-    private readonly host: string,
-    private readonly port: number,
-    private readonly onConnection: ConnectionHandler,
+    readonly info: ListenerInfo,
+    protected readonly host: string,
+    protected readonly port: number,
+    protected readonly onConnection: ConnectionHandler,
     private readonly maxConnections: number,
-  ) {
-    this.info = { name: "tcp", loopback: isLoopbackHost(host) };
-  }
+  ) {}
+
+  protected abstract createServer(accept: (socket: Socket) => void): Promise<NetServer>;
 
   async start(): Promise<void> {
-    const server = createNetServer((socket) => {
+    const server = await this.createServer((socket) => {
       // Readings are small and latency matters more than packing: do not wait to coalesce PUBACKs.
       socket.setNoDelay(true);
       this.onConnection(socket, this.info);
@@ -76,6 +82,16 @@ export class TcpListener implements MqttListener {
   }
 }
 
+export class TcpListener extends SocketListener {
+  constructor(host: string, port: number, onConnection: ConnectionHandler, maxConnections: number) {
+    super({ name: "tcp", loopback: isLoopbackHost(host) }, host, port, onConnection, maxConnections);
+  }
+
+  protected override async createServer(accept: (socket: Socket) => void): Promise<NetServer> {
+    return createNetServer(accept);
+  }
+}
+
 export interface TlsFiles {
   key: string;
   cert: string;
@@ -83,44 +99,27 @@ export interface TlsFiles {
   ca?: string;
 }
 
-export class TlsListener implements MqttListener {
-  readonly info: ListenerInfo;
-  #server: NetServer | undefined;
-
+export class TlsListener extends SocketListener {
   constructor(
-    private readonly host: string,
-    private readonly port: number,
+    host: string,
+    port: number,
     private readonly files: TlsFiles,
-    private readonly onConnection: ConnectionHandler,
-    private readonly maxConnections: number,
+    onConnection: ConnectionHandler,
+    maxConnections: number,
   ) {
-    this.info = { name: "tls", loopback: isLoopbackHost(host) };
+    super({ name: "tls", loopback: isLoopbackHost(host) }, host, port, onConnection, maxConnections);
   }
 
-  async start(): Promise<void> {
+  protected override async createServer(accept: (socket: Socket) => void): Promise<NetServer> {
     const [key, cert, ca] = await Promise.all([
       readFile(this.files.key),
       readFile(this.files.cert),
       this.files.ca ? readFile(this.files.ca) : Promise.resolve(undefined),
     ]);
-    const server = createTlsServer(
+    return createTlsServer(
       { key, cert, ca, requestCert: ca !== undefined, rejectUnauthorized: ca !== undefined },
-      (socket) => {
-        socket.setNoDelay(true);
-        this.onConnection(socket, this.info);
-      },
+      accept,
     );
-    server.maxConnections = this.maxConnections;
-    await listen(server, this.host, this.port);
-    this.#server = server;
-  }
-
-  stop(): Promise<void> {
-    return this.#server ? close(this.#server) : Promise.resolve();
-  }
-
-  address() {
-    return this.#server ? boundAddress(this.#server, this.host) : { host: this.host, port: this.port };
   }
 }
 
