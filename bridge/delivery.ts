@@ -4,6 +4,7 @@
 // QoS 0: one attempt, through a bounded number of records in flight; beyond it records are dropped
 // and counted, so a dead Kafka cannot grow memory.
 import { setTimeout as sleep } from "node:timers/promises";
+import Denque from "denque";
 import type { Logger } from "./logger.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type { OutRecord, RecordSink } from "./record-sink.js";
@@ -24,44 +25,12 @@ interface RoomWaiter {
   resolve(room: boolean): void;
 }
 
-/** A queue with O(1) push and shift: tens of thousands of QoS 0 messages can wait at once. */
-class Fifo<T> {
-  #items: (T | undefined)[] = [];
-  #head = 0;
-
-  get length(): number {
-    return this.#items.length - this.#head;
-  }
-
-  push(item: T): void {
-    this.#items.push(item);
-  }
-
-  peek(): T | undefined {
-    return this.#items[this.#head];
-  }
-
-  shift(): T | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const item = this.#items[this.#head];
-    this.#items[this.#head++] = undefined;
-    if (this.#head === this.#items.length) {
-      this.#items = [];
-      this.#head = 0;
-    } else if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return item;
-  }
-}
-
 export class Delivery {
   #stopped = false;
   #reliable = 0;
   #qos0 = 0;
   #idle: Array<() => void> = [];
-  #roomWaiters = new Fifo<RoomWaiter>();
+  #roomWaiters = new Denque<RoomWaiter>(); // tens of thousands of QoS 0 messages can wait at once
   #sweeper: NodeJS.Timeout | undefined;
   /** Retries waiting for their backoff to pass, with what to run if the bridge stops first. */
   #retries = new Map<NodeJS.Timeout, () => void>();
@@ -130,7 +99,7 @@ export class Delivery {
 
   #expireWaiters(): void {
     const now = performance.now();
-    for (let w = this.#roomWaiters.peek(); w && w.deadline <= now; w = this.#roomWaiters.peek()) {
+    for (let w = this.#roomWaiters.peekFront(); w && w.deadline <= now; w = this.#roomWaiters.peekFront()) {
       this.#roomWaiters.shift();
       // Freed room always goes to the oldest waiter first, so an expired one had none to get.
       w.resolve(false);

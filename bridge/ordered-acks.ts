@@ -2,18 +2,19 @@
 // them in: "it MUST send PUBACK packets in the order in which the corresponding PUBLISH packets were
 // received" [MQTT-4.6.0-2]. One instance per MQTT connection.
 
+import Denque from "denque";
+
 interface Slot {
   ack: (() => void) | undefined;
   ready: boolean;
 }
 
 export class OrderedAcks {
-  #slots: Slot[] = [];
-  #head = 0;
+  readonly #slots = new Denque<Slot>();
 
   /** Slots reserved and not yet released. */
   get pending(): number {
-    return this.#slots.length - this.#head;
+    return this.#slots.length;
   }
 
   /**
@@ -33,25 +34,14 @@ export class OrderedAcks {
 
   /** Forgets every pending slot (the connection is gone: those messages will be sent again). */
   clear(): void {
-    for (let i = this.#head; i < this.#slots.length; i++) (this.#slots[i] as Slot).ready = true;
-    this.#slots = [];
-    this.#head = 0;
+    for (const slot of this.#slots.toArray()) slot.ready = true;
+    this.#slots.clear();
   }
 
   #release(): void {
-    while (this.#head < this.#slots.length) {
-      const slot = this.#slots[this.#head] as Slot;
-      if (!slot.ready) break;
-      this.#slots[this.#head] = undefined as unknown as Slot;
-      this.#head++;
+    for (let slot = this.#slots.peekFront(); slot?.ready; slot = this.#slots.peekFront()) {
+      this.#slots.shift();
       slot.ack?.();
-    }
-    if (this.#head === this.#slots.length) {
-      this.#slots = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#slots.length) {
-      this.#slots = this.#slots.slice(this.#head);
-      this.#head = 0;
     }
   }
 }

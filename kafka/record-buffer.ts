@@ -1,14 +1,14 @@
-// A bounded FIFO for records waiting to be sent. An array with a moving head: push and shift are O(1)
-// amortised, and taking a batch from the front does not copy the rest.
+// A bounded FIFO for records waiting to be sent (denque: O(1) push and shift); taking a batch from
+// the front does not copy the rest.
+import Denque from "denque";
 
 export class RecordBuffer<T> {
-  #items: (T | undefined)[] = [];
-  #head = 0;
+  readonly #items = new Denque<T>();
 
   constructor(readonly capacity: number) {}
 
   get length(): number {
-    return this.#items.length - this.#head;
+    return this.#items.length;
   }
 
   get full(): boolean {
@@ -20,16 +20,11 @@ export class RecordBuffer<T> {
   }
 
   peek(): T | undefined {
-    return this.#items[this.#head];
+    return this.#items.peekFront();
   }
 
   shift(): T | undefined {
-    if (this.length === 0) return undefined;
-    const item = this.#items[this.#head];
-    this.#items[this.#head] = undefined;
-    this.#head++;
-    this.#compact();
-    return item;
+    return this.#items.shift();
   }
 
   /** Removes and returns up to `max` items from the front, stopping before `size` would exceed `maxSize`
@@ -37,34 +32,21 @@ export class RecordBuffer<T> {
   take(max: number, size: (item: T) => number, maxSize: number): T[] {
     const out: T[] = [];
     let total = 0;
-    while (out.length < max && this.length > 0) {
-      const item = this.#items[this.#head] as T;
+    while (out.length < max && this.#items.length > 0) {
+      const item = this.#items.peekFront() as T;
       const s = size(item);
       if (out.length > 0 && total + s > maxSize) break;
       total += s;
       out.push(item);
-      this.#items[this.#head] = undefined;
-      this.#head++;
+      this.#items.shift();
     }
-    this.#compact();
     return out;
   }
 
   /** Removes and returns everything. */
   drain(): T[] {
-    const out = this.#items.slice(this.#head) as T[];
-    this.#items = [];
-    this.#head = 0;
+    const out = this.#items.toArray();
+    this.#items.clear();
     return out;
-  }
-
-  #compact(): void {
-    if (this.#head === this.#items.length) {
-      this.#items = [];
-      this.#head = 0;
-    } else if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
   }
 }
