@@ -58,8 +58,9 @@ async function serveBridge({ brokers, topic }) {
   await bridge.start();
   process.send({ ready: bridge.addresses().mqtt.port });
   process.on("message", async (m) => {
+    if (m === "cpu") process.send({ cpu: process.cpuUsage() });
     if (m === "stop") {
-      const text = await bridge.metrics.registry.metrics();
+      const text = await (await bridge.metricsRegistry()).metrics();
       await bridge.stop();
       const pick = (name) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
       // Kafka's part of the latency: send() to acknowledgement, from the bridge's histogram buckets.
@@ -96,6 +97,7 @@ async function serveAedes() {
   });
   server.listen(0, "127.0.0.1", () => process.send({ ready: server.address().port }));
   process.on("message", (m) => {
+    if (m === "cpu") process.send({ cpu: process.cpuUsage() });
     if (m === "stop") aedes.close(() => process.exit(0));
   });
 }
@@ -183,6 +185,32 @@ function readingPayload(room, seq) {
   return Buffer.from(JSON.stringify(r));
 }
 
+/** Where a PUBLISH packet's id sits: after the fixed header and the topic. */
+function packetIdOffset(packet) {
+  let i = 1;
+  while (packet[i] & 0x80) i++; // remaining-length varint
+  i++;
+  return i + 2 + packet.readUInt16BE(i);
+}
+
+// Devices cycle through this many distinct readings each (values and timestamps differ), built once:
+// building a packet per publish made the load generator take most of a core, which on this 2-core
+// machine came out of what the broker under test could use.
+const DISTINCT = 4096;
+const packetCache = new Map();
+/** The PUBLISH packet for `room`'s `seq`th reading (packet id 0: QoS 1 callers copy it and set theirs). */
+function cachedPacket(room, seq, qos) {
+  const key = `${room}/${qos}`;
+  let ring = packetCache.get(key);
+  if (!ring) {
+    ring = new Array(DISTINCT);
+    packetCache.set(key, ring);
+  }
+  const i = seq % DISTINCT;
+  ring[i] ??= publishPacket(`home/${room}/temperature`, readingPayload(room, i), qos, 0);
+  return ring[i];
+}
+
 class Device {
   constructor(port, index) {
     this.port = port;
@@ -238,13 +266,25 @@ class Device {
   /** Writes one PUBLISH; for QoS 1 returns false when the window is full. */
   publish(seq, qos) {
     if (qos === 1 && this.sentAt.size >= WINDOW) return false;
-    let id = 0;
+    let packet = cachedPacket(this.room, seq, qos);
     if (qos === 1) {
-      id = this.nextId;
+      const id = this.nextId;
       this.nextId = this.nextId === 65535 ? 1 : this.nextId + 1;
       this.sentAt.set(id, performance.now());
+      packet = Buffer.from(packet);
+      packet.writeUInt16BE(id, packetIdOffset(packet));
     }
-    return this.socket.write(publishPacket(this.topic, readingPayload(this.room, seq), qos, id)) || qos === 1;
+    // Packets written in one tick leave in one write, as mqtt.js clients do (mqtt-packet corks the
+    // socket and uncorks it on the next tick).
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    return this.socket.write(packet) || qos === 1;
   }
 
   close() {
@@ -291,7 +331,7 @@ async function floodQos1(port, total) {
  * `seconds`; the delivered rate is measured over the steady part (after the first second) by the topic's
  * growth in Kafka. QoS 0 is best effort: whatever the bridge cannot hand to Kafka is dropped, counted.
  */
-async function floodQos0(port, seconds, inKafka) {
+async function floodQos0(port, seconds, sample) {
   const devices = await openDevices(port);
   let running = true;
   let sent = 0;
@@ -304,15 +344,16 @@ async function floodQos0(port, seconds, inKafka) {
     }
   });
   await sleep(1000);
-  const from = await inKafka();
+  const from = await sample();
   const t0 = performance.now();
   await sleep((seconds - 1) * 1000);
-  const to = await inKafka();
+  const to = await sample();
   const window = (performance.now() - t0) / 1000;
   running = false;
   await Promise.all(writers);
   for (const d of devices) d.close();
-  return { rate: (to - from) / window, sent, window };
+  const delivered = to.count - from.count;
+  return { rate: delivered / window, sent, window, cpuPerMsg: (to.cpu - from.cpu) / delivered };
 }
 
 /** QoS 1 at a steady total `rate` for `seconds`; returns the p99 of publish -> PUBACK in ms. */
@@ -358,11 +399,19 @@ function child(role, args) {
     proc.once("exit", (code) => reject(new Error(`${role} exited (${code}) before it was ready`)));
   });
   let stats;
+  const cpuWaiters = [];
   proc.on("message", (m) => {
     if (m?.stats) stats = m.stats;
+    if (m?.cpu) cpuWaiters.shift()?.(m.cpu.user + m.cpu.system);
   });
   return {
     ready,
+    /** The child's CPU time so far (user + system), in µs. */
+    cpu: () =>
+      new Promise((resolve) => {
+        cpuWaiters.push(resolve);
+        proc.send("cpu");
+      }),
     /** Stops the child; resolves with the bridge's counters when it is a bridge. */
     stop: () =>
       new Promise((resolve) => {
@@ -410,10 +459,16 @@ async function main() {
       {
         const c = child("serve-aedes", {});
         const port = await c.ready;
+        await floodQos1(port, Math.min(MESSAGES, 20_000)); // warm-up, as for the bridge
+        const cpuBefore = await c.cpu();
         const r = await floodQos1(port, MESSAGES);
+        const cpuUsed = (await c.cpu()) - cpuBefore;
         await c.stop();
         result.aedes_only_qos1_msgs_per_s = Math.round(r.rate);
-        log(`  ${Math.round(r.rate)} msg/s (${r.count} in ${r.seconds.toFixed(1)} s)`);
+        result.aedes_only_cpu_us_per_msg = Math.round((cpuUsed / r.count) * 10) / 10;
+        log(
+          `  ${Math.round(r.rate)} msg/s (${r.count} in ${r.seconds.toFixed(1)} s; aedes CPU ${result.aedes_only_cpu_us_per_msg} µs/msg)`,
+        );
       }
     }
 
@@ -425,13 +480,17 @@ async function main() {
         const port = await c.ready;
         await floodQos1(port, Math.min(MESSAGES, 20_000)); // warm-up: connections, JIT, producer batches
         const before = await topicSize(admin, topic);
+        const cpuBefore = await c.cpu();
         const r = await floodQos1(port, MESSAGES);
+        const cpuUsed = (await c.cpu()) - cpuBefore;
         const inKafka = (await topicSize(admin, topic)) - before;
         await c.stop();
+        result.qos1_bridge_cpu_us_per_msg = Math.round((cpuUsed / r.count) * 10) / 10;
         if (inKafka < r.count) throw new Error(`QoS 1: ${r.count} acknowledged but only ${inKafka} in Kafka`);
         result.qos1_msgs_per_s = Math.round(r.rate);
         log(
-          `  ${Math.round(r.rate)} msg/s (${r.count} acknowledged in ${r.seconds.toFixed(1)} s; ${inKafka} in Kafka)`,
+          `  ${Math.round(r.rate)} msg/s (${r.count} acknowledged in ${r.seconds.toFixed(1)} s; ${inKafka} in Kafka; ` +
+            `bridge CPU ${result.qos1_bridge_cpu_us_per_msg} µs/msg)`,
         );
       }
     }
@@ -443,16 +502,21 @@ async function main() {
       const port = await c.ready;
       await floodQos1(port, Math.min(MESSAGES, 20_000)); // warm-up (into the same topic)
       const base = await topicSize(admin, topic);
-      const r = await floodQos0(port, QOS0_SECONDS, () => topicSize(admin, topic));
+      const r = await floodQos0(port, QOS0_SECONDS, async () => {
+        const [count, cpu] = await Promise.all([topicSize(admin, topic), c.cpu()]);
+        return { count, cpu };
+      });
       await sleep(2000); // what was in flight lands
       const delivered = (await topicSize(admin, topic)) - base;
       const stats = await c.stop();
       result.qos0_msgs_per_s = Math.round(r.rate);
+      result.qos0_bridge_cpu_us_per_msg = Math.round(r.cpuPerMsg * 10) / 10;
       // QoS 0 the bridge received and dropped (best-effort buffer full past qos0WaitMs, or Kafka failed it).
       result.qos0_dropped = stats?.qos0Dropped ?? null;
       log(
         `  ${result.qos0_msgs_per_s} msg/s into Kafka over the steady ${r.window.toFixed(1)} s ` +
-          `(${delivered} delivered of ${stats?.qos0Received} the bridge received; ${stats?.qos0Dropped} dropped)`,
+          `(${delivered} delivered of ${stats?.qos0Received} the bridge received; ${stats?.qos0Dropped} dropped; ` +
+          `bridge CPU ${result.qos0_bridge_cpu_us_per_msg} µs/msg)`,
       );
     }
 

@@ -1,19 +1,19 @@
 // The bridge's composition root: builds the parts from a validated configuration in start(), in
 // dependency order, and takes them down in reverse in stop(). Constructors elsewhere only assign.
+import type { Registry } from "prom-client";
 import { compileMapping } from "../core/topic-mapping.js";
 import { AccessPolicy } from "./access-policy.js";
 import type { BridgeConfig } from "./config.js";
-import { Delivery } from "./delivery.js";
 import { EmbeddedBroker } from "./embedded-broker.js";
 import { ExternalSubscriber } from "./external-subscriber.js";
-import { Ingest } from "./ingest.js";
-import { KafkaSink } from "./kafka-sink.js";
+import type { IngestPort } from "./ingest.js";
+import { IngestThread } from "./ingest-thread.js";
+import { checkKafkaSettings, configuredSink, type KafkaSide, startKafkaSide } from "./kafka-side.js";
 import { type MqttListener, TcpListener, TlsListener, WebSocketListener } from "./listeners.js";
 import { createLogger, type Logger } from "./logger.js";
-import { BridgeMetrics } from "./metrics.js";
+import { BridgeMetrics, type BridgeSummary } from "./metrics.js";
 import { type Health, MetricsServer } from "./metrics-server.js";
 import type { RecordSink } from "./record-sink.js";
-import { RejectionLog } from "./rejection-log.js";
 import { loadUsers, type UserDirectory } from "./users.js";
 
 export interface BridgeDeps {
@@ -32,10 +32,13 @@ export interface BridgeAddresses {
 }
 
 export class Bridge {
+  /** This thread's metrics; with an ingest worker, /metrics and summary() add the worker's. */
   readonly metrics = new BridgeMetrics();
   #log: Logger | undefined;
-  #sink: RecordSink | undefined;
-  #delivery: Delivery | undefined;
+  /** The Kafka side in this thread (a sink of the caller's, or no Kafka, or kafka.worker off)... */
+  #side: KafkaSide | undefined;
+  /** ...or in a worker thread. */
+  #thread: IngestThread | undefined;
   #broker: EmbeddedBroker | undefined;
   #listeners: MqttListener[] = [];
   #external: ExternalSubscriber | undefined;
@@ -70,51 +73,24 @@ export class Bridge {
     const log = this.log;
     if (this.deps.processMetrics !== false) this.metrics.collectProcessMetrics();
 
-    this.#sink =
-      this.deps.sink ??
-      (c.kafka.brokers.length > 0
-        ? new KafkaSink(
-            {
-              brokers: c.kafka.brokers,
-              clientId: c.kafka.clientId,
-              topics: [c.kafka.topic, c.kafka.dlqTopic],
-              producer: c.kafka.producer,
-              connection: c.kafka.connection,
-              probeIntervalMs: c.kafka.probeIntervalMs,
-              producers: c.kafka.producers,
-            },
-            log,
-          )
-        : undefined);
-    const sink = this.#sink;
-    // Without Kafka is a choice (homestream start's default), not a fault: info, not a warning.
-    if (sink) await sink.start();
-    else log.info("no Kafka brokers configured: readings are validated and counted, not forwarded");
-    this.metrics.watchSink(() => sink?.stats?.());
-
-    this.#delivery = this.#sink
-      ? new Delivery(this.#sink, this.metrics, log, {
-          qos0Capacity: c.qos0Buffer,
-          retryBaseMs: 100,
-          retryMaxMs: 5000,
-        })
-      : undefined;
-    const ingest = new Ingest(
-      {
-        mapping: compileMapping(c.rules, c.kafka.topic),
-        dlqTopic: c.kafka.dlqTopic,
-        maxPayloadBytes: c.mqtt.maxPayloadBytes,
-        unmatched: c.unmatched,
-        timeZone: c.timeZone,
-      },
-      this.#delivery,
-      new RejectionLog(log, this.metrics, { linesPerInterval: 10, intervalMs: 10_000 }),
-      this.metrics,
-      c.qos0WaitMs,
-    );
+    let ingest: IngestPort;
+    if (!this.deps.sink && c.kafka.brokers.length > 0 && c.kafka.worker) {
+      checkKafkaSettings(c); // here, so a bad setting is the Kafka layer's error, not the worker's message
+      this.#thread = new IngestThread({ config: c, metrics: this.metrics, log });
+      await this.#thread.start();
+      ingest = this.#thread;
+    } else {
+      this.#side = await startKafkaSide(c, this.deps.sink ?? configuredSink(c, log), this.metrics, log);
+      ingest = this.#side.ingest;
+    }
 
     if (c.metrics.port !== undefined) {
-      this.#http = new MetricsServer(c.metrics.host, c.metrics.port, this.metrics, () => this.health());
+      this.#http = new MetricsServer(
+        c.metrics.host,
+        c.metrics.port,
+        () => this.metricsRegistry(),
+        () => this.health(),
+      );
       await this.#http.start();
     }
 
@@ -208,25 +184,34 @@ export class Bridge {
     this.#broker?.stopAccepting();
     this.#external?.stopAccepting();
     const timeout = this.config.shutdownTimeoutMs;
-    if (this.#delivery && !(await this.#delivery.drain(timeout)))
+    const delivery = this.#side?.delivery;
+    const drained = this.#thread
+      ? await this.#thread.drain(timeout)
+      : delivery
+        ? { settled: await delivery.drain(timeout), pending: delivery.pending }
+        : { settled: true, pending: 0 };
+    if (!drained.settled)
       log.warn(
-        { pending: this.#delivery.pending },
+        { pending: drained.pending },
         "stopping with messages Kafka has not acknowledged: devices will send them again",
       );
-    this.#delivery?.abandon();
+    await this.#thread?.abandon();
+    delivery?.abandon();
     // Let the acknowledgements just released reach the sockets before the connections close.
     await new Promise((resolve) => setTimeout(resolve, 20));
     await this.#broker?.stop();
     await this.#external?.stop();
     await Promise.all(closing);
-    await this.#sink?.close(timeout);
+    await this.#thread?.close(timeout);
+    await this.#side?.sink?.close(timeout);
     await this.#http?.stop();
     this.#state = "stopped";
     log.info("bridge stopped");
   }
 
   health(): Health {
-    const kafka = this.#sink ? this.#sink.reachable() : undefined;
+    const sink: Pick<RecordSink, "reachable"> | undefined = this.#thread ?? this.#side?.sink;
+    const kafka = sink ? sink.reachable() : undefined;
     const up = kafka !== false && this.#state === "running";
     this.metrics.kafkaUp.set(kafka ? 1 : 0);
     return {
@@ -237,6 +222,16 @@ export class Bridge {
         mqttConnections: this.#broker?.connectedClients ?? 0,
       },
     };
+  }
+
+  /** All metrics, this thread's and the ingest worker's, as /metrics shows them. */
+  async metricsRegistry(): Promise<Registry> {
+    return this.metrics.merged(this.#thread ? [await this.#thread.metrics()] : []);
+  }
+
+  /** Totals for a closing line (also after stop()). */
+  async summary(): Promise<BridgeSummary> {
+    return BridgeMetrics.summaryOf(await this.metricsRegistry());
   }
 
   addresses(): BridgeAddresses {

@@ -127,6 +127,12 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
     description: "dead-letter topic (default <kafka-topic>.dlq)",
   },
   {
+    flag: "kafka-worker",
+    path: ["kafka", "worker"],
+    kind: "bool",
+    description: "validate and produce in a worker thread, a second core (default true; false: one thread)",
+  },
+  {
     flag: "metrics-port",
     path: ["metrics", "port"],
     kind: "int",

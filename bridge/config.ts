@@ -107,6 +107,11 @@ const kafka = z
     clientId: z.string().min(1).default("homestream-bridge"),
     /** Producers records are spread over by key: overlaps produce round trips (see kafka-sink.ts). */
     producers: count(1).max(16).default(1),
+    /**
+     * Validation, records and the producer in a worker thread of their own (default), so the MQTT broker
+     * and the Kafka side each get a core. Off: all in one thread (lighter on a single-core device).
+     */
+    worker: z.boolean().default(true),
     /** How often /healthz asks Kafka whether it answers, ms. */
     probeIntervalMs: count(100).default(5000),
     /** Passed to the Kafka layer's producer (lingerMs, batchSize, maxBufferedRecords, ...), validated there. */

@@ -145,22 +145,30 @@ export class Delivery {
       }
       this.#qos0 += n;
     }
-    plan.records.forEach((record, i) => {
-      const started = performance.now();
-      this.metrics.inFlight.inc();
-      this.sink.send(record).then(
-        () => {
-          this.#qos0Settled();
-          this.#acked(started, i < plan.readings);
-        },
-        (err) => {
-          this.#qos0Settled();
-          this.metrics.inFlight.dec();
-          this.metrics.droppedQos0.inc();
-          this.#logSendError(err, record, false);
-        },
-      );
-    });
+    // One callback per kind of record (readings, then at most one dead letter), not one per record.
+    const records = plan.records;
+    const readings = plan.readings;
+    const started = performance.now();
+    this.metrics.addInFlight(n);
+    const settled = (err: Error | null, isReading: boolean, topic: string) => {
+      this.#qos0Settled();
+      if (!err) {
+        this.#acked(started, isReading);
+        return;
+      }
+      this.metrics.addInFlight(-1);
+      this.metrics.droppedQos0.inc();
+      this.#logSendError(err, topic, false);
+    };
+    if (readings > 0) {
+      const topic = (records[0] as OutRecord).topic;
+      const onReading = (err: Error | null) => settled(err, true, topic);
+      for (let i = 0; i < readings; i++) this.sink.send(records[i] as OutRecord, onReading);
+    }
+    if (readings < n) {
+      const deadLetter = records[readings] as OutRecord;
+      this.sink.send(deadLetter, (err) => settled(err, false, deadLetter.topic));
+    }
     return true;
   }
 
@@ -187,9 +195,9 @@ export class Delivery {
   }
 
   #acked(started: number, isReading: boolean): void {
-    this.metrics.inFlight.dec();
+    this.metrics.addInFlight(-1);
     this.metrics.ackLatency.observe((performance.now() - started) / 1000);
-    if (isReading) this.metrics.forwarded.inc();
+    if (isReading) this.metrics.countForwarded();
     else this.metrics.deadLettered.inc();
   }
 
@@ -200,41 +208,40 @@ export class Delivery {
       return;
     }
     const started = performance.now();
-    this.metrics.inFlight.inc();
-    this.sink.send(record).then(
-      () => {
+    this.metrics.addInFlight(1);
+    this.sink.send(record, (err) => {
+      if (!err) {
         this.#acked(started, isReading);
         done(true);
-      },
-      (err) => {
-        this.metrics.inFlight.dec();
-        if (this.#stopped) {
-          done(false);
-          return;
-        }
-        this.metrics.sendRetries.inc();
-        this.#logSendError(err, record, true);
-        const base = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(attempt, 20));
-        const run = () => this.#attempt(record, isReading, attempt + 1, done);
-        const timer = setTimeout(
-          () => {
-            this.#retries.delete(timer);
-            run();
-          },
-          base * (0.8 + 0.4 * Math.random()),
-        );
-        this.#retries.set(timer, run);
-      },
-    );
+        return;
+      }
+      this.metrics.addInFlight(-1);
+      if (this.#stopped) {
+        done(false);
+        return;
+      }
+      this.metrics.sendRetries.inc();
+      this.#logSendError(err, record.topic, true);
+      const base = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(attempt, 20));
+      const run = () => this.#attempt(record, isReading, attempt + 1, done);
+      const timer = setTimeout(
+        () => {
+          this.#retries.delete(timer);
+          run();
+        },
+        base * (0.8 + 0.4 * Math.random()),
+      );
+      this.#retries.set(timer, run);
+    });
   }
 
-  #logSendError(err: unknown, record: OutRecord, retrying: boolean): void {
+  #logSendError(err: unknown, topic: string, retrying: boolean): void {
     // One line a second at most: while Kafka is away every record fails the same way.
     const now = Date.now();
     if (now - this.#lastErrorLog < 1000) return;
     this.#lastErrorLog = now;
     this.log.warn(
-      { err: err instanceof Error ? err.message : String(err), topic: record.topic },
+      { err: err instanceof Error ? err.message : String(err), topic },
       retrying
         ? "Kafka send failed; retrying (the device is not acknowledged yet)"
         : "Kafka send failed; QoS 0 record dropped",

@@ -9,7 +9,7 @@ import type { Aedes, AedesOptions, Client, PublishPacket, Subscription } from "a
   "resolution-mode": "import",
 };
 import type { AccessPolicy, ListenerInfo } from "./access-policy.js";
-import type { Ingest } from "./ingest.js";
+import type { IngestPort } from "./ingest.js";
 import type { Logger } from "./logger.js";
 import type { BridgeMetrics } from "./metrics.js";
 import { OrderedAcks } from "./ordered-acks.js";
@@ -19,7 +19,7 @@ import type { Principal } from "./users.js";
 
 export interface EmbeddedBrokerOptions {
   policy: AccessPolicy;
-  ingest: Ingest;
+  ingest: IngestPort;
   maxConnections: number;
   /** Connections announcing a larger packet are dropped before it is buffered. */
   maxPacketBytes: number;

@@ -7,7 +7,7 @@
 // in-flight window (MQTT 5 Receive Maximum, Mosquitto's max_inflight_messages).
 import { readFile } from "node:fs/promises";
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
-import type { Ingest } from "./ingest.js";
+import type { IngestPort } from "./ingest.js";
 import type { Logger } from "./logger.js";
 import { OrderedAcks } from "./ordered-acks.js";
 import type { InboundMessage } from "./records.js";
@@ -25,7 +25,7 @@ export interface ExternalSubscriberOptions {
   sessionExpirySeconds: number;
   ca?: string;
   rejectUnauthorized: boolean;
-  ingest: Ingest;
+  ingest: IngestPort;
   log: Logger;
 }
 

@@ -2,10 +2,18 @@
 // dead letter), count and log rejections, hand the records to Kafka with the guarantee its QoS asks.
 import type { Delivery } from "./delivery.js";
 import type { BridgeMetrics } from "./metrics.js";
-import { type InboundMessage, type Plan, type PlanOptions, planRecords } from "./records.js";
+import { type InboundMessage, type Plan, type PlanOptions, RecordPlanner } from "./records.js";
 import type { RejectionLog } from "./rejection-log.js";
 
-export class Ingest {
+/** What the MQTT side hands messages to: the Ingest below, or its stand-in for a worker thread. */
+export interface IngestPort {
+  /** QoS 1/2: true once Kafka has every record, so the device may be acknowledged. */
+  reliable(msg: InboundMessage): Promise<boolean>;
+  /** QoS 0: handed over (undefined), or a promise while it waits for room; see Ingest#bestEffort. */
+  bestEffort(msg: InboundMessage): Promise<void> | undefined;
+}
+
+export class Ingest implements IngestPort {
   constructor(
     private readonly plan: PlanOptions,
     /** Undefined when no Kafka is configured: messages are validated and counted, not forwarded. */
@@ -14,11 +22,15 @@ export class Ingest {
     private readonly metrics: BridgeMetrics,
     /** How long a QoS 0 message may wait for room in the best-effort buffer before it is dropped. */
     private readonly qos0WaitMs = 1000,
-  ) {}
+  ) {
+    this.#planner = new RecordPlanner(plan);
+  }
+
+  readonly #planner: RecordPlanner;
 
   #prepare(msg: InboundMessage): Plan {
-    this.metrics.received.inc({ qos: String(msg.qos) });
-    const plan = planRecords(msg, this.plan);
+    this.metrics.countReceived(msg.qos);
+    const plan = this.#planner.plan(msg);
     if (plan.rejections.length > 0) this.rejections.record(msg.topic, msg.clientId, plan.rejections);
     return plan;
   }
@@ -44,7 +56,7 @@ export class Ingest {
       if (room) delivery.offer(this.#prepare(msg), true);
       else {
         // Still full: parsing what is dropped anyway would only take CPU from what can be delivered.
-        this.metrics.received.inc({ qos: "0" });
+        this.metrics.countReceived(0);
         delivery.dropBestEffort();
       }
     });

@@ -7,10 +7,13 @@
 // - a periodic check that Kafka answers even while no records flow, for /healthz (a producer only
 //   notices an outage when a send fails).
 import {
+  connectionConfigSchema,
   createKafkaClient,
   type KafkaClient,
   type KafkaProducer,
   type ProducerConfigInput,
+  parseConfig,
+  producerConfigSchema,
 } from "../kafka/index.js";
 import type { Logger } from "./logger.js";
 import type { OutRecord, RecordSink, SinkStats } from "./record-sink.js";
@@ -57,6 +60,19 @@ export class KafkaSink implements RecordSink {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * Validates the connection and producer settings as start() would, throwing the Kafka layer's
+   * KafkaConfigError naming the field: for callers that start the sink elsewhere (the ingest worker).
+   */
+  static check(options: KafkaSinkOptions): void {
+    parseConfig(
+      connectionConfigSchema,
+      { ...options.connection, brokers: [...options.brokers], clientId: options.clientId },
+      "kafka",
+    );
+    parseConfig(producerConfigSchema, { ...PRODUCER_DEFAULTS, ...options.producer }, "producer");
+  }
+
   async start(): Promise<void> {
     const client = createKafkaClient(
       { ...this.options.connection, brokers: [...this.options.brokers], clientId: this.options.clientId },
@@ -75,10 +91,13 @@ export class KafkaSink implements RecordSink {
     this.#probe.unref();
   }
 
-  send(record: OutRecord): Promise<unknown> {
+  send(record: OutRecord, done: (err: Error | null) => void): void {
     const producers = this.#producers;
-    if (producers.length === 0) return Promise.reject(new Error("the Kafka sink is not started"));
-    return (producers[shardOf(record.key, producers.length)] as KafkaProducer).send(record);
+    if (producers.length === 0) {
+      done(new Error("the Kafka sink is not started"));
+      return;
+    }
+    (producers[shardOf(record.key, producers.length)] as KafkaProducer).enqueue(record, done);
   }
 
   stats(): SinkStats {

@@ -2,7 +2,7 @@
 // so an orchestrator stops routing devices to a bridge that could not acknowledge them).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { BridgeMetrics } from "./metrics.js";
+import type { Registry } from "prom-client";
 
 export interface Health {
   ok: boolean;
@@ -16,7 +16,8 @@ export class MetricsServer {
   constructor(
     private readonly host: string,
     private readonly port: number,
-    private readonly metrics: BridgeMetrics,
+    /** The registry to show (the bridge's own merged with its ingest worker's). */
+    private readonly registry: () => Promise<Registry>,
     private readonly health: () => Health,
   ) {}
 
@@ -26,10 +27,12 @@ export class MetricsServer {
       if (req.method !== "GET" && req.method !== "HEAD") {
         res.writeHead(405, { allow: "GET, HEAD" }).end();
       } else if (url === "/metrics") {
-        this.metrics.registry.metrics().then(
-          (text) => res.writeHead(200, { "content-type": this.metrics.registry.contentType }).end(text),
-          (err: Error) => res.writeHead(500, { "content-type": "text/plain" }).end(`${err.message}\n`),
-        );
+        this.registry()
+          .then(async (registry) => ({ text: await registry.metrics(), type: registry.contentType }))
+          .then(
+            ({ text, type }) => res.writeHead(200, { "content-type": type }).end(text),
+            (err: Error) => res.writeHead(500, { "content-type": "text/plain" }).end(`${err.message}\n`),
+          );
       } else if (url === "/healthz") {
         const h = this.health();
         res

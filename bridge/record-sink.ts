@@ -22,8 +22,11 @@ export interface SinkStats {
 export interface RecordSink {
   /** Connects (or starts connecting) to Kafka. */
   start(): Promise<void>;
-  /** Resolves once Kafka has acknowledged the record; rejects when it could not be delivered. */
-  send(record: OutRecord): Promise<unknown>;
+  /**
+   * Hands the record over; `done` is called once, with null when Kafka acknowledged it or the error that
+   * ended it (possibly before send() returns). A callback, not a promise: one per record adds up.
+   */
+  send(record: OutRecord, done: (err: Error | null) => void): void;
   /** True while Kafka answers (drives /healthz). */
   reachable(): boolean;
   /** Producer counters, for metrics (optional: test sinks have none). */

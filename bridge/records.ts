@@ -2,7 +2,14 @@
 // dead-letter record (original bytes, topic, reason) when anything in it was rejected. Pure.
 import { adaptPayload, type Rejection } from "../core/payload-adapters.js";
 import { toIso } from "../core/time.js";
-import { readingDefaults, recordAddress, sourceVars, type TopicMapping } from "../core/topic-mapping.js";
+import {
+  readingDefaults,
+  recordAddress,
+  sourceVars,
+  type TopicMapping,
+  type TopicMatch,
+} from "../core/topic-mapping.js";
+import type { TopicVars } from "../core/topic-pattern.js";
 import {
   HEADER_MQTT_CLIENT_ID,
   HEADER_MQTT_QOS,
@@ -82,57 +89,109 @@ function deadLetter(
   return { topic: opts.dlqTopic, key, value, headers };
 }
 
-/** Plans the records for one message. Never throws on bad input. */
-export function planRecords(msg: InboundMessage, opts: PlanOptions): Plan {
-  const m = opts.mapping.match(msg.topic);
-  const fail = (rejection: Rejection, key: string | null = null): Plan => ({
-    records: [deadLetter(msg, [rejection], key, opts)],
-    readings: 0,
-    rejections: [rejection],
-  });
-  if (!m) {
-    const rejection: Rejection = {
-      reason: "unmatched_topic",
-      detail: `no mapping rule matches topic "${msg.topic}"`,
-    };
-    if (opts.unmatched === "ignore") return { records: [], readings: 0, rejections: [rejection] };
-    return fail(rejection);
-  }
-  const roomKey = m.vars.room ?? null;
-  if (msg.payload.length > opts.maxPayloadBytes) {
-    return fail(
-      {
-        reason: "payload_too_large",
-        detail: `the payload has ${msg.payload.length} bytes, more than the ${opts.maxPayloadBytes} allowed`,
-      },
-      roomKey,
-    );
-  }
-  const vars = sourceVars(m, { topic: msg.topic, clientId: msg.clientIdAssigned ? undefined : msg.clientId });
-  const defaults = readingDefaults(m, vars);
-  if (!defaults.ok) return fail({ reason: "template_error", detail: defaults.detail }, roomKey);
-  const adapted = adaptPayload(msg.payload, m.rule.payload, {
-    ...defaults.value,
-    receivedAt: msg.receivedAt,
-    timeZone: opts.timeZone,
-  });
-  const records: OutRecord[] = [];
-  const rejections = adapted.rejections;
-  const headers = provenance(msg);
-  for (const timed of adapted.readings) {
-    const address = recordAddress(m, vars, timed.reading);
-    if (!address.ok) {
-      rejections.push({ reason: "template_error", detail: address.detail });
-      continue;
+/** What a topic (and publishing client) resolves to, the same for every message on it. */
+interface TopicPlan {
+  m: TopicMatch;
+  vars: TopicVars;
+  defaults: ReturnType<typeof readingDefaults>;
+}
+
+/** Topics remembered per planner; beyond, the memory starts over (a flood of one-off topics). */
+const TOPIC_MEMORY = 10_000;
+
+/**
+ * Plans the records of messages under one set of options. A topic's rule, placeholders and reading
+ * defaults are worked out once and remembered: devices publish on the same few topics all day.
+ */
+export class RecordPlanner {
+  /** topic -> client id ("" when it names no device) -> its plan, or null when no rule matches. */
+  readonly #topics = new Map<string, Map<string, TopicPlan | null>>();
+  #size = 0;
+
+  constructor(readonly options: PlanOptions) {}
+
+  #topicPlan(msg: InboundMessage): TopicPlan | null {
+    const clientId = msg.clientIdAssigned ? undefined : msg.clientId;
+    let byClient = this.#topics.get(msg.topic);
+    const known = byClient?.get(clientId ?? "");
+    if (known !== undefined) return known;
+    const m = this.options.mapping.match(msg.topic);
+    let plan: TopicPlan | null = null;
+    if (m) {
+      const vars = sourceVars(m, { topic: msg.topic, clientId });
+      plan = { m, vars, defaults: readingDefaults(m, vars) };
     }
-    records.push({
-      topic: address.value.topic,
-      key: address.value.key,
-      value: JSON.stringify(timed.reading),
-      headers,
-    });
+    if (this.#size >= TOPIC_MEMORY) {
+      this.#topics.clear();
+      this.#size = 0;
+      byClient = undefined;
+    }
+    if (!byClient) {
+      byClient = new Map();
+      this.#topics.set(msg.topic, byClient);
+    }
+    byClient.set(clientId ?? "", plan);
+    this.#size++;
+    return plan;
   }
-  const readings = records.length;
-  if (rejections.length > 0) records.push(deadLetter(msg, rejections, roomKey, opts));
-  return { records, readings, rejections };
+
+  /** Plans the records for one message. Never throws on bad input. */
+  plan(msg: InboundMessage): Plan {
+    const opts = this.options;
+    const fail = (rejection: Rejection, key: string | null = null): Plan => ({
+      records: [deadLetter(msg, [rejection], key, opts)],
+      readings: 0,
+      rejections: [rejection],
+    });
+    const tp = this.#topicPlan(msg);
+    if (!tp) {
+      const rejection: Rejection = {
+        reason: "unmatched_topic",
+        detail: `no mapping rule matches topic "${msg.topic}"`,
+      };
+      if (opts.unmatched === "ignore") return { records: [], readings: 0, rejections: [rejection] };
+      return fail(rejection);
+    }
+    const { m, vars, defaults } = tp;
+    const roomKey = m.vars.room ?? null;
+    if (msg.payload.length > opts.maxPayloadBytes) {
+      return fail(
+        {
+          reason: "payload_too_large",
+          detail: `the payload has ${msg.payload.length} bytes, more than the ${opts.maxPayloadBytes} allowed`,
+        },
+        roomKey,
+      );
+    }
+    if (!defaults.ok) return fail({ reason: "template_error", detail: defaults.detail }, roomKey);
+    const adapted = adaptPayload(msg.payload, m.rule.payload, {
+      ...defaults.value,
+      receivedAt: msg.receivedAt,
+      timeZone: opts.timeZone,
+    });
+    const records: OutRecord[] = [];
+    const rejections = adapted.rejections;
+    const headers = provenance(msg);
+    for (const timed of adapted.readings) {
+      const address = recordAddress(m, vars, timed.reading);
+      if (!address.ok) {
+        rejections.push({ reason: "template_error", detail: address.detail });
+        continue;
+      }
+      records.push({
+        topic: address.value.topic,
+        key: address.value.key,
+        value: JSON.stringify(timed.reading),
+        headers,
+      });
+    }
+    const readings = records.length;
+    if (rejections.length > 0) records.push(deadLetter(msg, rejections, roomKey, opts));
+    return { records, readings, rejections };
+  }
+}
+
+/** Plans the records for one message. Never throws on bad input. (RecordPlanner#plan, unremembered.) */
+export function planRecords(msg: InboundMessage, opts: PlanOptions): Plan {
+  return new RecordPlanner(opts).plan(msg);
 }

@@ -61,7 +61,7 @@ export async function runBridge(flags: Record<string, unknown>, until?: Promise<
   const received = await (until ?? waitForSignal());
   process.stderr.write(`bridge: ${received}: stopping (flushing to Kafka)\n`);
   await bridge.stop();
-  const s = await bridge.metrics.summary();
+  const s = await bridge.summary();
   process.stderr.write(
     `bridge: stopped; ${s.received} messages received, ${s.forwarded} readings forwarded, ` +
       `${s.rejected} rejected (${s.deadLettered} dead-lettered), ${s.droppedQos0} QoS 0 dropped\n`,
@@ -138,7 +138,10 @@ export function bridgeCommand(): Command {
       "configuration file (JSON or YAML); flags and HOMESTREAM_* variables override it",
     );
   for (const f of CONFIG_FLAGS) {
-    cmd.addOption(new Option(f.kind === "bool" ? `--${f.flag}` : `--${f.flag} <value>`, f.description));
+    // A switch alone means yes; `--kafka-worker no` turns a default-on one off.
+    cmd.addOption(
+      new Option(f.kind === "bool" ? `--${f.flag} [yes|no]` : `--${f.flag} <value>`, f.description),
+    );
   }
   cmd.addHelpText(
     "after",

@@ -21,5 +21,11 @@ export {
 } from "./consumer.js";
 export * from "./errors.js";
 export { type KafkaLogger, type LogFn, silentLogger } from "./logger.js";
-export { type CloseOptions, type DeliveryReport, KafkaProducer, type ProducerRecord } from "./producer.js";
+export {
+  type CloseOptions,
+  type DeliveryCallback,
+  type DeliveryReport,
+  KafkaProducer,
+  type ProducerRecord,
+} from "./producer.js";
 export type * from "./status.js";

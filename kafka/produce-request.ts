@@ -9,7 +9,7 @@
 // crc32c uint32 (of what follows), attributes int16, lastOffsetDelta int32, firstTimestamp int64,
 // maxTimestamp int64, producerId int64, producerEpoch int16, baseSequence int32, count int32, records
 // (compressed as one block when a codec is set).
-import { type PreparedRecord, prepareRecord, type RecordInput, writeRecord } from "./record-encoder.js";
+import { type PreparedRecord, prepareFields, type RecordInput, writeRecord } from "./record-encoder.js";
 
 /** kafkajs's Encoder, as far as this module uses it. */
 export interface Encoder {
@@ -91,18 +91,17 @@ export function createProduceRequestV3(k: KafkajsInternals) {
 
     const prepared: (PreparedRecord | Buffer)[] = [];
     let size = 0;
-    messages.forEach((m, i) => {
-      const input: RecordInput = {
-        key: m.key as RecordInput["key"],
-        value: m.value as RecordInput["value"],
-        headers: m.headers,
-        offsetDelta: i,
-        timestampDelta: ((m.timestamp || dateNow) as number) - (firstTimestamp as number),
-      };
-      const r = prepareRecord(input) ?? k.encodeRecord({ ...m, ...input } as RecordInput).buffer;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i] as Message;
+      const key = m.key as RecordInput["key"];
+      const value = m.value as RecordInput["value"];
+      const timestampDelta = ((m.timestamp || dateNow) as number) - (firstTimestamp as number);
+      const r =
+        prepareFields(key, value, m.headers, i, timestampDelta) ??
+        k.encodeRecord({ ...m, key, value, offsetDelta: i, timestampDelta } as RecordInput).buffer;
       prepared.push(r);
       size += Buffer.isBuffer(r) ? r.length : r.size;
-    });
+    }
     let records: Buffer = Buffer.allocUnsafe(size);
     let offset = 0;
     for (const r of prepared) {

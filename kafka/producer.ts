@@ -67,14 +67,19 @@ export interface CloseOptions {
 
 type PinnedMessage = Message & { partition?: number };
 
+/**
+ * How enqueue() reports a record's fate: `err` null once Kafka acknowledged it, at `partition` and
+ * `offset` (-1 with acks=0). Plain arguments, no report object: the bridge makes millions of these.
+ */
+export type DeliveryCallback = (err: Error | null, partition: number, offset: number) => void;
+
 interface Pending {
   topic: string;
   message: PinnedMessage;
   bytes: number;
   enqueuedAt: number;
   done: boolean;
-  resolve: (report: DeliveryReport) => void;
-  reject: (err: Error) => void;
+  settle: DeliveryCallback;
 }
 
 // kafkajs retries a request a few times itself (fast, for leader moves); longer outages are this
@@ -107,6 +112,9 @@ export class KafkaProducer extends EventEmitter<{ status: [ProducerStatus] }> {
   #idleWaiters: (() => void)[] = [];
   #roomWaiters: (() => void)[] = [];
   #counters = { acked: 0, failed: 0, rejected: 0, dropped: 0, retries: 0, batches: 0 };
+  /** The last send time and its text (records' timestamps are sent as text; thousands share a ms). */
+  #lastNow = Number.NaN;
+  #lastNowText = "";
 
   /** Use KafkaClient.producer(); `kafka` is the client library's instance. */
   constructor(kafka: Kafka, config: ProducerConfigInput, logger: KafkaLogger) {
@@ -152,65 +160,99 @@ export class KafkaProducer extends EventEmitter<{ status: [ProducerStatus] }> {
 
   /** Queues a record; settles with its delivery report, or with the error that ended it. */
   send(record: ProducerRecord): Promise<DeliveryReport> {
-    if (this.#closing) return Promise.reject(new ProducerClosedError("producer is closed"));
+    return new Promise<DeliveryReport>((resolve, reject) => {
+      this.enqueue(record, (err, partition, offset) => {
+        if (err) reject(err);
+        else
+          resolve({
+            topic: record.topic ?? (this.config.topic as string),
+            partition,
+            offset: String(offset),
+          });
+      });
+    });
+  }
+
+  /**
+   * send() with a callback instead of a promise, for callers that hand over records by the hundred
+   * thousand a second. `done` is called exactly once, possibly before enqueue() returns (a record
+   * refused at once).
+   */
+  enqueue(record: ProducerRecord, done: DeliveryCallback): void {
+    if (this.#closing) {
+      done(new ProducerClosedError("producer is closed"), -1, -1);
+      return;
+    }
     const topic = record.topic ?? this.config.topic;
     if (!topic) {
-      return Promise.reject(
-        new InvalidRecordError("record has no topic and the producer has no default topic"),
-      );
+      done(new InvalidRecordError("record has no topic and the producer has no default topic"), -1, -1);
+      return;
     }
     if (!this.#validTopics.has(topic)) {
       const parsed = topicName.safeParse(topic);
       if (!parsed.success) {
-        return Promise.reject(new InvalidRecordError(`topic "${topic}": ${parsed.error.issues[0]?.message}`));
+        done(new InvalidRecordError(`topic "${topic}": ${parsed.error.issues[0]?.message}`), -1, -1);
+        return;
       }
       this.#validTopics.add(topic);
     }
     let bytes = byteLength(record.key) + byteLength(record.value);
-    if (record.headers) {
-      for (const [k, v] of Object.entries(record.headers)) bytes += k.length + byteLength(v);
+    const headers = record.headers;
+    if (headers) {
+      for (const k in headers) bytes += k.length + byteLength(headers[k]);
     }
     if (bytes > this.config.maxRecordBytes) {
-      return Promise.reject(
+      done(
         new InvalidRecordError(
           `record of ${bytes} bytes exceeds maxRecordBytes (${this.config.maxRecordBytes})`,
         ),
+        -1,
+        -1,
       );
+      return;
     }
     if (this.#buffer.full) {
       if (this.config.whenFull === "reject") {
         this.#counters.rejected++;
-        return Promise.reject(
+        done(
           new BufferFullError(
             `producer buffer full (${this.config.maxBufferedRecords} records); record rejected`,
           ),
+          -1,
+          -1,
         );
+        return;
       }
       const oldest = this.#buffer.shift();
       if (oldest && this.#settle(oldest)) {
         this.#counters.dropped++;
-        oldest.reject(new RecordDroppedError("dropped from a full producer buffer for a newer record"));
+        oldest.settle(
+          new RecordDroppedError("dropped from a full producer buffer for a newer record"),
+          -1,
+          -1,
+        );
       }
     }
     const now = Date.now();
-    return new Promise<DeliveryReport>((resolve, reject) => {
-      this.#buffer.push({
-        topic,
-        message: {
-          key: record.key ?? null,
-          value: record.value,
-          headers: record.headers,
-          timestamp: String(record.timestamp ?? now),
-        },
-        bytes,
-        enqueuedAt: now,
-        done: false,
-        resolve,
-        reject,
-      });
-      if (!this.#pumping) void this.#pump();
-      else if (this.#lingering && this.#buffer.length >= this.config.batchSize) this.#sleep.wake();
+    if (now !== this.#lastNow) {
+      this.#lastNow = now;
+      this.#lastNowText = String(now);
+    }
+    this.#buffer.push({
+      topic,
+      message: {
+        key: record.key ?? null,
+        value: record.value,
+        headers,
+        timestamp: record.timestamp === undefined ? this.#lastNowText : String(record.timestamp),
+      },
+      bytes,
+      enqueuedAt: now,
+      done: false,
+      settle: done,
     });
+    if (!this.#pumping) void this.#pump();
+    else if (this.#lingering && this.#buffer.length >= this.config.batchSize) this.#sleep.wake();
   }
 
   /** Resolves once nothing is buffered or in flight (records sent meanwhile are waited for too). */
@@ -285,7 +327,7 @@ export class KafkaProducer extends EventEmitter<{ status: [ProducerStatus] }> {
       if (this.#settle(p)) {
         n++;
         this.#counters.failed++;
-        p.reject(err);
+        p.settle(err, -1, -1);
       }
     }
     this.#batch = [];
@@ -434,7 +476,7 @@ export class KafkaProducer extends EventEmitter<{ status: [ProducerStatus] }> {
         if (!this.#settle(p)) continue;
         this.#counters.acked++;
         // acks=0 has no offsets to report.
-        p.resolve({ topic: p.topic, partition, offset: offset >= 0 ? String(offset) : "-1" });
+        p.settle(null, partition, offset >= 0 ? offset : -1);
       }
       this.#counters.batches++;
       this.#batch = [];
@@ -492,7 +534,7 @@ export class KafkaProducer extends EventEmitter<{ status: [ProducerStatus] }> {
     for (const p of batch) {
       if (!this.#settle(p)) continue;
       this.#counters.failed++;
-      p.reject(err);
+      p.settle(err, -1, -1);
     }
     this.#batch = [];
   }
@@ -503,7 +545,7 @@ export class KafkaProducer extends EventEmitter<{ status: [ProducerStatus] }> {
       this.#buffer.shift();
       if (!this.#settle(p)) continue;
       this.#counters.failed++;
-      p.reject(new DeliveryTimeoutError(`not acknowledged within ${limit} ms: ${reason}`));
+      p.settle(new DeliveryTimeoutError(`not acknowledged within ${limit} ms: ${reason}`), -1, -1);
     }
   }
 }

@@ -26,7 +26,8 @@ export interface PreparedRecord {
   offsetDelta: number;
   key: Field;
   value: Field;
-  headers: [Field, Field][];
+  /** Name, value, name, value, ... */
+  headers: Field[];
   /** Bytes after the length prefix. */
   body: number;
   /** Bytes in all. */
@@ -60,6 +61,18 @@ function writeVarInt(buf: Buffer, offset: number, n: number): number {
   return offset;
 }
 
+// Header names repeat on every record (the bridge writes the same four): measured once each.
+const names = new Map<string, Field>();
+function nameField(name: string): Field {
+  let f = names.get(name);
+  if (f === undefined) {
+    if (names.size >= 1000) names.clear();
+    f = { text: name, length: Buffer.byteLength(name) };
+    names.set(name, f);
+  }
+  return f;
+}
+
 function field(v: unknown): Field | undefined {
   if (v == null) return null;
   if (Buffer.isBuffer(v)) return v;
@@ -89,25 +102,44 @@ function writeField(buf: Buffer, offset: number, f: Field): number {
  */
 export function prepareRecord(input: RecordInput): PreparedRecord | undefined {
   const { offsetDelta = 0, timestampDelta = 0, key, value, headers } = input;
+  return prepareFields(key, value, headers, offsetDelta, timestampDelta);
+}
+
+/** prepareRecord() with the fields as arguments (no input object per record). */
+export function prepareFields(
+  key: Bytes,
+  value: Bytes,
+  headers: RecordInput["headers"],
+  offsetDelta: number,
+  timestampDelta: number,
+): PreparedRecord | undefined {
   if (!fitsInt32(offsetDelta) || !fitsInt32(timestampDelta) || headers === null) return undefined;
   const k = field(key);
   const v = field(value);
   if (k === undefined || v === undefined) return undefined;
-  const list: [Field, Field][] = [];
+  const list: Field[] = [];
   let body = 1 + sizeOfVarInt(timestampDelta) + sizeOfVarInt(offsetDelta) + sizeOfField(k) + sizeOfField(v);
   if (headers) {
-    for (const name of Object.keys(headers)) {
+    for (const name in headers) {
+      if (!Object.hasOwn(headers, name)) continue;
       const raw = headers[name];
-      for (const one of Array.isArray(raw) ? raw : [raw]) {
-        const hv = field(one);
+      const hk = nameField(name);
+      if (Array.isArray(raw)) {
+        for (const one of raw) {
+          const hv = field(one);
+          if (hv === undefined || hv === null) return undefined;
+          body += sizeOfField(hk) + sizeOfField(hv);
+          list.push(hk, hv);
+        }
+      } else {
+        const hv = field(raw);
         if (hv === undefined || hv === null) return undefined;
-        const hk = { text: name, length: Buffer.byteLength(name) };
         body += sizeOfField(hk) + sizeOfField(hv);
-        list.push([hk, hv]);
+        list.push(hk, hv);
       }
     }
   }
-  body += sizeOfVarInt(list.length);
+  body += sizeOfVarInt(list.length / 2);
   return {
     timestampDelta,
     offsetDelta,
@@ -127,11 +159,9 @@ export function writeRecord(buf: Buffer, offset: number, r: PreparedRecord): num
   offset = writeVarInt(buf, offset, r.offsetDelta);
   offset = writeField(buf, offset, r.key);
   offset = writeField(buf, offset, r.value);
-  offset = writeVarInt(buf, offset, r.headers.length);
-  for (const [hk, hv] of r.headers) {
-    offset = writeField(buf, offset, hk);
-    offset = writeField(buf, offset, hv);
-  }
+  const headers = r.headers;
+  offset = writeVarInt(buf, offset, headers.length / 2);
+  for (let i = 0; i < headers.length; i++) offset = writeField(buf, offset, headers[i] as Field);
   return offset;
 }
 

@@ -21,6 +21,14 @@ describe("loadBridgeConfig", () => {
     expect(c.kafka).toMatchObject({ brokers: [], topic: "home_sensors", dlqTopic: "home_sensors.dlq" });
     expect(c.rules).toEqual([{ match: "home/+room/+sensor_type" }]);
     expect(c.logLevel).toBe("info");
+    expect(c.kafka.worker).toBe(true);
+  });
+
+  it("turns the Kafka worker thread off with a flag value or the environment", async () => {
+    expect((await loadBridgeConfig({ flags: { kafkaWorker: "no" } })).kafka.worker).toBe(false);
+    expect((await loadBridgeConfig({ flags: { kafkaWorker: true } })).kafka.worker).toBe(true);
+    expect((await loadBridgeConfig({ env: { HOMESTREAM_KAFKA_WORKER: "false" } })).kafka.worker).toBe(false);
+    await expect(loadBridgeConfig({ flags: { kafkaWorker: "maybe" } })).rejects.toThrow(/--kafka-worker/);
   });
 
   it("reads YAML, then environment, then flags, each overriding the one before", async () => {

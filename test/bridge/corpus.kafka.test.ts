@@ -94,7 +94,8 @@ describe.skipIf(noBroker)("bad payload corpus", () => {
         expect(Buffer.compare(d?.value ?? Buffer.alloc(1), payload)).toBe(0);
       }
     }
-    const metrics = await t.bridge.metrics.registry
+    // The bridge's metrics with its ingest worker's (where the rejections are counted).
+    const metrics = await (await t.bridge.metricsRegistry())
       .getSingleMetric("homestream_bridge_rejected_total")
       ?.get();
     const byReason = Object.fromEntries((metrics?.values ?? []).map((v) => [v.labels.reason, v.value]));

@@ -2,7 +2,8 @@
 // keys by room, provenance headers, and a third-party client (Mosquitto's mosquitto_pub) checked with kcat.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createLogger } from "../../bridge/logger.js";
 import { kafka, kcatConsumeAll, noBroker } from "../kafka/helpers.js";
 import { connect, reading, readTopic, startTestBridge, type TestBridge, topicSize } from "./helpers.js";
 
@@ -104,5 +105,48 @@ describe.skipIf(noBroker)("embedded broker -> Kafka", () => {
     expect(text).toMatch(/^homestream_bridge_kafka_ack_latency_seconds_count 64$/m);
     expect(text).toMatch(/^homestream_bridge_records_in_flight 0$/m);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+
+  it("runs the Kafka side in a worker thread whose log lines reach the bridge's logger", async () => {
+    const lines: string[] = [];
+    const w = await startTestBridge(
+      kafka.brokers,
+      {},
+      {
+        logger: createLogger("info", { write: (line: string) => void lines.push(line) }),
+      },
+    );
+    try {
+      const client = await connect(w.url, { clientId: "log-device" });
+      await client.publishAsync("home/attic/temperature", "{not json", { qos: 1 });
+      await client.endAsync();
+      await vi.waitFor(() => expect(lines.some((l) => l.includes("rejected payload"))).toBe(true), {
+        timeout: 10_000,
+      });
+      const rejected = JSON.parse(lines.find((l) => l.includes("rejected payload")) as string);
+      // Written by the worker, relayed with its fields to the logger the bridge was given.
+      expect(rejected).toMatchObject({ thread: "ingest", reason: "invalid_json", clientId: "log-device" });
+      expect(lines.some((l) => l.includes("Kafka reachable"))).toBe(true);
+    } finally {
+      await w.bridge.stop();
+    }
+  });
+});
+
+describe.skipIf(noBroker)("embedded broker -> Kafka, all in one thread (kafka.worker false)", () => {
+  it("acknowledges QoS 1 after Kafka and counts what it forwarded", async () => {
+    const t = await startTestBridge(kafka.brokers, { kafka: { worker: false } });
+    try {
+      const client = await connect(t.url, { clientId: "one-thread" });
+      for (let seq = 0; seq < 10; seq++)
+        await client.publishAsync("home/office/temperature", JSON.stringify(reading(seq, "office")), {
+          qos: 1,
+        });
+      await client.endAsync();
+      expect(await topicSize(kafka.brokers, t.topic)).toBe(10);
+      expect(await t.bridge.summary()).toMatchObject({ received: 10, forwarded: 10, rejected: 0 });
+    } finally {
+      await t.bridge.stop();
+    }
   });
 });

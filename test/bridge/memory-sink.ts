@@ -13,21 +13,25 @@ export class MemorySink implements RecordSink {
 
   async start(): Promise<void> {}
 
-  send(record: OutRecord): Promise<void> {
-    if (this.failWith) return Promise.reject(this.failWith);
+  send(record: OutRecord, done: (err: Error | null) => void): void {
+    // Settled on a later microtask, as Kafka's answer would come later.
+    if (this.failWith) {
+      const err = this.failWith;
+      queueMicrotask(() => done(err));
+      return;
+    }
     if (this.autoAck) {
       this.acked.push(record);
-      return Promise.resolve();
+      queueMicrotask(() => done(null));
+      return;
     }
-    return new Promise((resolve, reject) => {
-      this.pending.push({
-        record,
-        ack: () => {
-          this.acked.push(record);
-          resolve();
-        },
-        fail: reject,
-      });
+    this.pending.push({
+      record,
+      ack: () => {
+        this.acked.push(record);
+        done(null);
+      },
+      fail: (err) => done(err),
     });
   }
 
