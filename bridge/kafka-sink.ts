@@ -35,8 +35,10 @@ export interface KafkaSinkOptions {
 
 // The bridge retries QoS 1 records itself until they are acknowledged, so a full producer buffer
 // should refuse new records (the device stays unacknowledged) rather than drop accepted ones.
-// Batching (linger, batch size) is left to the layer's defaults, which its own benchmark tunes.
-const PRODUCER_DEFAULTS: ProducerConfigInput = { whenFull: "reject" };
+// No linger: devices wait for their PUBACK, and batches form anyway: records arriving while a request
+// is out go in the next one, and messages handled in one turn of the event loop leave together.
+// (A lone QoS 1 message: about 3 ms to its PUBACK instead of 9 with the layer's 5 ms linger.)
+const PRODUCER_DEFAULTS: ProducerConfigInput = { whenFull: "reject", lingerMs: 0 };
 
 /** FNV-1a of the key: cheap, stable, spreads room names well enough over a handful of producers. */
 function shardOf(key: string | null, shards: number): number {

@@ -251,8 +251,12 @@ export class KafkaProducer extends EventEmitter<{ status: [ProducerStatus] }> {
       done: false,
       settle: done,
     });
-    if (!this.#pumping) void this.#pump();
-    else if (this.#lingering && this.#buffer.length >= this.config.batchSize) this.#sleep.wake();
+    if (!this.#pumping) {
+      // Started after the current run of code, not inside this call: records sent together (a loop,
+      // a batch of messages) then leave in one request even with lingerMs 0.
+      this.#pumping = true;
+      queueMicrotask(() => void this.#pump());
+    } else if (this.#lingering && this.#buffer.length >= this.config.batchSize) this.#sleep.wake();
   }
 
   /** Resolves once nothing is buffered or in flight (records sent meanwhile are waited for too). */
