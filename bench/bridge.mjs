@@ -566,7 +566,9 @@ async function main() {
     }
 
     if (PHASES.has("latency")) {
-      log(`latency: QoS 1 at ${LATENCY_RATE} msg/s through the bridge, timed for ${LATENCY_SECONDS} s after 1 s`);
+      log(
+        `latency: QoS 1 at ${LATENCY_RATE} msg/s through the bridge, timed for ${LATENCY_SECONDS} s after 1 s`,
+      );
       {
         const topic = `bench.bridge.lat.${randomUUID().slice(0, 8)}`;
         const c = child("serve-bridge", { brokers, topic });
