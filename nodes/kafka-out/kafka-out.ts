@@ -1,6 +1,7 @@
 // Node-RED adapter: hs-kafka-out sends each message's payload as one Kafka record through the
 // producer its kafka-broker shares. A message completes when the broker has acknowledged the
 // record (done()), or fails when the record finally cannot be delivered (done(err), for Catch).
+import { ProducerClosedError } from "../../kafka/errors.js";
 import type { KafkaProducer, ProducerRecord } from "../../kafka/producer.js";
 import type { ProducerStatus } from "../../kafka/status.js";
 import { CLOSE_TIMEOUT_MS, connectionOf, type KafkaConnection } from "../kafka-broker/connection.js";
@@ -9,6 +10,9 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "../shared/
 import { StatusThrottle } from "../shared/status.js";
 import { failEveryMessage } from "../shared/unusable.js";
 import { type KafkaOutConfig, kafkaOutConfig } from "./config.js";
+
+/** With Kafka unreachable, how long a closing node still gives buffered records (it may come back). */
+const UNREACHABLE_CLOSE_TIMEOUT_MS = 1000;
 
 /** Per-message settings in `msg.kafka`. */
 interface KafkaOverrides {
@@ -135,6 +139,8 @@ function register(RED: NodeAPI): void {
     state = producer.state === "disconnected" ? "connecting" : producer.state;
     status.now(render());
 
+    let closing = false;
+    let undelivered = 0;
     this.on("input", (msg, send, done) => {
       const record = recordOf(msg, config);
       if (record instanceof Error) {
@@ -152,16 +158,27 @@ function register(RED: NodeAPI): void {
         },
         (err: Error) => {
           status.set(render);
+          if (closing && err instanceof ProducerClosedError) {
+            // Stopping with records Kafka never took: one warning for all of them (below), not an
+            // error per message while the flow is being replaced.
+            undelivered++;
+            done();
+            return;
+          }
           done(err);
         },
       );
     });
 
     this.on("close", (_removed, done) => {
+      closing = true;
+      // Kafka unreachable: what is buffered cannot go anywhere; a redeploy should not wait for it.
+      const reachable = producer.state === "connected";
       connection
-        .releaseProducer(this.id, producer, CLOSE_TIMEOUT_MS)
+        .releaseProducer(this.id, producer, reachable ? CLOSE_TIMEOUT_MS : UNREACHABLE_CLOSE_TIMEOUT_MS)
         .catch((err: Error) => this.warn(`closing the Kafka producer: ${err.message}`))
         .finally(() => {
+          if (undelivered > 0) this.warn(RED._("hs-kafka-out.warn.undelivered", { count: undelivered }));
           status.close();
           this.status({});
           done();

@@ -219,6 +219,27 @@ describe("hs-kafka-out and hs-kafka-in errors", () => {
     await statusOf("out", (s) => s.fill === "yellow" || s.fill === "red", 20_000);
   });
 
+  it("stops within a second or so while Kafka is unreachable, with one warning for what it held", async () => {
+    await helper.load(
+      nodes,
+      flowWithCatch([
+        { id: "broker", type: "hs-kafka-broker", config: true, brokers: "127.0.0.1:1" },
+        { id: "out", type: "hs-kafka-out", broker: "broker", topic: "t", deliveryTimeout: "60s" },
+      ]),
+    );
+    const out = helper.getNode("out");
+    const warnings: string[] = [];
+    out.warn = (m: unknown) => void warnings.push(String(m));
+    for (let i = 0; i < 3; i++) out.receive({ payload: reading(i) });
+    const started = performance.now();
+    await helper.unload();
+    // Before: the full 10 s close timeout, then one error per buffered message.
+    expect(performance.now() - started).toBeLessThan(5000);
+    // One warning for the three (this test runtime has no message catalogs: RED._ gives the key; the
+    // en-US text is "__count__ messages were not delivered to Kafka before the node stopped").
+    expect(warnings).toEqual(["hs-kafka-out.warn.undelivered"]);
+  });
+
   it("reports an invalid reading and bad overrides to a Catch node", async () => {
     await helper.load(
       nodes,
