@@ -27,6 +27,8 @@ export interface IngestThreadOptions {
   /** This thread's metrics: QoS 0 messages dropped here are counted in them. */
   metrics: BridgeMetrics;
   log: Logger;
+  /** The worker script; default the compiled ingest-worker.js (tests wrap it to make it fail). */
+  workerScript?: string;
 }
 
 interface Waiter {
@@ -152,7 +154,9 @@ export class IngestThread implements IngestPort {
   }
 
   #spawn(): Promise<void> {
-    const worker = new Worker(workerScript(), { workerData: this.options.config });
+    const worker = new Worker(this.options.workerScript ?? workerScript(), {
+      workerData: this.options.config,
+    });
     this.#worker = worker;
     return new Promise<void>((resolve, reject) => {
       let started = false;
