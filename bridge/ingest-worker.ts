@@ -110,4 +110,8 @@ async function main(): Promise<void> {
   post({ ready: true });
 }
 
-main().catch((err: Error) => post({ failed: err.message }));
+main().catch((err: Error) => {
+  post({ failed: err.message });
+  // Nothing here answers the bridge thread now: end, rather than linger with a producer retrying.
+  setTimeout(() => process.exit(1), 100);
+});
