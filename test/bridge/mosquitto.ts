@@ -1,6 +1,6 @@
 // A real Mosquitto (Debian's) for the external-broker suites: its own config file on a free loopback
-// port, started and stopped by PID.
-import { type ChildProcess, spawn } from "node:child_process";
+// port, started and stopped by PID. And Debian's mosquitto_pub, the third-party client of several suites.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { connect as netConnect } from "node:net";
@@ -8,6 +8,19 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 export const MOSQUITTO = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"].find((p) => existsSync(p));
+
+/** One QoS 1 message with Debian's mosquitto_pub; throws with its stderr when it fails. */
+export function mosquittoPub(
+  mqtt: { host: string; port: number },
+  topic: string,
+  message: string,
+  auth?: { user: string; password: string },
+): void {
+  const args = ["-h", mqtt.host, "-p", String(mqtt.port), "-q", "1", "-t", topic, "-m", message];
+  if (auth) args.push("-u", auth.user, "-P", auth.password);
+  const r = spawnSync("mosquitto_pub", args, { encoding: "utf8", timeout: 10_000 });
+  if (r.status !== 0) throw new Error(`mosquitto_pub ${topic}: exit ${r.status}: ${r.stderr}`);
+}
 
 export interface Mosquitto {
   url: string;

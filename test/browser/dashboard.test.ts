@@ -1,11 +1,11 @@
 // `homestream start` as a new user sees it: the local flow in the editor, and the dashboard filling
 // with the simulated house's window averages and the open anomalies, in headless Chromium. Its two
 // screenshots are the ones the README shows (copied to docs/).
-import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mosquittoPub } from "../bridge/mosquitto.js";
 import { eventually, type StartedHomestream, startHomestream } from "../start/run-start.js";
 import { type Browser, openBrowser, openEditor, screenshot } from "./browser.js";
 
@@ -63,21 +63,7 @@ describe("homestream start in the browser", () => {
       ["light", "1"],
       ["presence", "0"],
     ];
-    for (const [sensor, value] of readings)
-      expect(
-        spawnSync("mosquitto_pub", [
-          "-h",
-          mqtt.host,
-          "-p",
-          String(mqtt.port),
-          "-q",
-          "1",
-          "-t",
-          `home/garage/${sensor}`,
-          "-m",
-          value,
-        ]).status,
-      ).toBe(0);
+    for (const [sensor, value] of readings) mosquittoPub(mqtt, `home/garage/${sensor}`, value);
 
     const page = await browser.context.newPage();
     await page.setViewportSize({ width: 1400, height: 900 });

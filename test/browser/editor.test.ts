@@ -1,11 +1,12 @@
 // The Node-RED editor as a user meets it, in headless Chromium, against `homestream start` (real
 // Node-RED 5 with our package): our node types in the palette, a node dragged in, edited and
 // deployed, and each full-pipeline example imported from Import > Examples and deployed cleanly.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, type StartedHomestream, startHomestream } from "../start/run-start.js";
+import { OUR_TYPES } from "../nodes/our-nodes.js";
+import { type StartedHomestream, startHomestream } from "../start/run-start.js";
 import {
   type Browser,
   deploy,
@@ -15,12 +16,6 @@ import {
   openEditor,
   screenshot,
 } from "./browser.js";
-
-const OUR_TYPES = Object.keys(
-  (JSON.parse(await readFile(path.join(ROOT, "package.json"), "utf8")) as { "node-red": { nodes: object } })[
-    "node-red"
-  ].nodes,
-);
 
 interface FlowNode {
   id: string;

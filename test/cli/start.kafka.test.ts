@@ -1,12 +1,12 @@
 // `homestream start` with KAFKA_BROKERS set: the embedded broker's readings are forwarded to Kafka by
 // the bridge, and the first start deploys the Kafka flow, which reads them back from Kafka.
-import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createKafkaClient } from "../../kafka/index.js";
+import { mosquittoPub } from "../bridge/mosquitto.js";
 import { kafka, noBroker } from "../kafka/helpers.js";
 import { csvLines, eventually, type StartedHomestream, startHomestream } from "../start/run-start.js";
 
@@ -55,19 +55,7 @@ describe.skipIf(noBroker)("homestream start with KAFKA_BROKERS", () => {
             ["light", "ON"],
             ["presence", "0"],
           ] as const) {
-            const r = spawnSync("mosquitto_pub", [
-              "-h",
-              mqtt.host,
-              "-p",
-              String(mqtt.port),
-              "-q",
-              "1",
-              "-t",
-              `home/${room}/${sensor}`,
-              "-m",
-              value,
-            ]);
-            expect(r.status).toBe(0);
+            mosquittoPub(mqtt, `home/${room}/${sensor}`, value);
           }
         }
         return row;

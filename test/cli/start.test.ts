@@ -3,24 +3,13 @@
 // third-party client (Debian's mosquitto_pub) publishes to the broker; the anomaly must come out of
 // the CSV writer; Ctrl+C (SIGINT) must stop it with exit code 0.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  csvLines,
-  eventually,
-  MAIN,
-  ROOT,
-  type StartedHomestream,
-  startHomestream,
-} from "../start/run-start.js";
-
-const OUR_TYPES = Object.keys(
-  (JSON.parse(await readFile(path.join(ROOT, "package.json"), "utf8")) as { "node-red": { nodes: object } })[
-    "node-red"
-  ].nodes,
-);
+import { mosquittoPub } from "../bridge/mosquitto.js";
+import { OUR_TYPES } from "../nodes/our-nodes.js";
+import { csvLines, eventually, MAIN, type StartedHomestream, startHomestream } from "../start/run-start.js";
 
 let dir: string;
 let running: StartedHomestream | undefined;
@@ -35,18 +24,6 @@ afterEach(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function mosquittoPub(
-  mqtt: { host: string; port: number },
-  topic: string,
-  message: string,
-  auth?: { user: string; password: string },
-): void {
-  const args = ["-h", mqtt.host, "-p", String(mqtt.port), "-q", "1", "-t", topic, "-m", message];
-  if (auth) args.push("-u", auth.user, "-P", auth.password);
-  const r = spawnSync("mosquitto_pub", args, { encoding: "utf8", timeout: 10_000 });
-  if (r.status !== 0) throw new Error(`mosquitto_pub ${topic}: exit ${r.status}: ${r.stderr}`);
-}
 
 async function json(url: string, init?: RequestInit): Promise<unknown> {
   const res = await fetch(url, init);

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKafkaClient } from "../../kafka/index.js";
+import { mosquittoPub } from "../bridge/mosquitto.js";
 import { kafka, noBroker } from "../kafka/helpers.js";
 import { csvLines, eventually, MAIN, type StartedHomestream, startHomestream } from "../start/run-start.js";
 import { readCompose } from "./compose-file.js";
@@ -140,23 +141,12 @@ describe.skipIf(noBroker)("the docker-compose topology, natively", () => {
         timestamp: new Date().toISOString(),
         device_id: `${room}_${sensor}_e2e`,
       };
-      const r = spawnSync(
-        "mosquitto_pub",
-        [
-          "-h",
-          "127.0.0.1",
-          "-p",
-          String(mqttPort),
-          "-q",
-          "1",
-          "-u",
-          device.user,
-          "-P",
-          device.password,
-        ].concat(["-t", `home/${room}/${sensor}`, "-m", JSON.stringify(reading)]),
-        { encoding: "utf8", timeout: 10_000 },
+      mosquittoPub(
+        { host: "127.0.0.1", port: mqttPort },
+        `home/${room}/${sensor}`,
+        JSON.stringify(reading),
+        device,
       );
-      expect(r.status, r.stderr).toBe(0);
     };
     let lastPublish = 0;
     const row = await eventually(

@@ -4,16 +4,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmbeddedRed, root, startRed } from "./embedded.js";
+import { OUR_NODES } from "./our-nodes.js";
 
-const OURS = [
-  "sensor-sim",
-  "kafka-broker",
-  "kafka-out",
-  "kafka-in",
-  "windowed-stats",
-  "light-presence",
-  "csv-writer",
-];
+const OURS = OUR_NODES;
 const CORE = ["comment", "inject", "debug"];
 const dir = join(root, "flows", "nodes");
 

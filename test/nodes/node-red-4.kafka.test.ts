@@ -8,16 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKafkaClient } from "../../kafka/client.js";
 import { kafka, noBroker, uniqueTopic } from "../kafka/helpers.js";
 import { type EmbeddedRed, startRed } from "./embedded.js";
+import { OUR_TYPES } from "./our-nodes.js";
 
-const TYPES = [
-  "sensor-sim",
-  "kafka-broker",
-  "kafka-out",
-  "kafka-in",
-  "windowed-stats",
-  "light-presence",
-  "csv-writer",
-].map((n) => `hs-${n}`);
+const TYPES = OUR_TYPES;
 
 describe.skipIf(noBroker)("Node-RED 4.1", () => {
   let red: EmbeddedRed;

@@ -8,17 +8,10 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, type EmbeddedRed, root, startRed } from "./embedded.js";
+import { OUR_NODES } from "./our-nodes.js";
 
 const run = promisify(execFile);
-const NODES = [
-  "sensor-sim",
-  "kafka-broker",
-  "kafka-out",
-  "kafka-in",
-  "windowed-stats",
-  "light-presence",
-  "csv-writer",
-];
+const NODES = OUR_NODES;
 const PACKAGE = "@homestream/node-red-smart-home";
 
 describe("the packed tarball", () => {
