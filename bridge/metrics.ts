@@ -170,11 +170,6 @@ export class BridgeMetrics {
     };
   }
 
-  /** Totals for this registry alone. */
-  summary(): Promise<BridgeSummary> {
-    return BridgeMetrics.summaryOf(this.registry);
-  }
-
   /** Adds Node's process metrics (CPU, memory, event loop lag): once per process is enough. */
   collectProcessMetrics(): void {
     collectDefaultMetrics({ register: this.registry, prefix: "homestream_bridge_" });
