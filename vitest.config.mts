@@ -7,12 +7,20 @@
 //     and the spawned `homestream start` processes, one file at a time.
 // A run filtered to unit paths never starts Kafka: vitest runs a project's global setup only when
 // that project has files in the run.
+import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
 const kafkaSuites = ["test/kafka/**/*.test.ts", "test/**/*.kafka.test.ts"];
-const e2eSuites = ["test/browser/**/*.test.ts", "test/cli/start.test.ts"];
+const e2eSuites = ["test/browser/**/*.test.ts", "test/cli/start.test.ts", "test/nodes/palette.test.ts"];
+
+// Our workspace packages resolve to their TypeScript sources in tests (the "source" condition of their
+// exports), so a test and the code under test share one copy of each module. Only for the modules vitest
+// transforms: what Node loads itself (node-red, kafkajs) resolves as it always does.
+const conditions = ["source", ...defaultServerConditions];
 
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
     projects: [
       {

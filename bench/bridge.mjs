@@ -21,7 +21,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { canRunBroker, freePort, startBroker, stateRoot, stopBroker } from "../scripts/kafka/broker.mjs";
 
 const here = import.meta.dirname;
-const dist = path.join(here, "..", "dist");
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
@@ -44,7 +43,10 @@ const log = (msg) => process.stderr.write(`bench:bridge: ${msg}\n`);
 // Child roles: a broker under test in its own process, reporting READY <port> on its IPC channel.
 
 async function serveBridge({ brokers, topic }) {
-  const { Bridge, loadBridgeConfig } = await import(path.join(dist, "bridge", "index.js"));
+  // A bridge process of ours, as `homestream bridge` is: with the kafkajs speed-ups (kafka/kafkajs-patches.ts).
+  const { applyKafkajsSpeedups } = await import(path.join(here, "..", "kafka", "dist", "kafkajs-patches.js"));
+  applyKafkajsSpeedups();
+  const { Bridge, loadBridgeConfig } = await import(path.join(here, "..", "bridge", "dist", "index.js"));
   const config = await loadBridgeConfig({
     overrides: {
       mqtt: { port: 0 },

@@ -2,8 +2,8 @@
 // tumbling 60 s windows) and the light-without-presence detector. Readings are produced in the
 // loop from a small pool, so heap reflects the engine's state, not the input.
 // Prints progress to stderr and, as its last stdout line, one JSON object.
-import { LightPresenceDetector } from "../dist/core/light-presence.js";
-import { WindowEngine } from "../dist/core/window-engine.js";
+import { LightPresenceDetector } from "../core/dist/light-presence.js";
+import { WindowEngine } from "../core/dist/window-engine.js";
 
 const N = Number(process.env.BENCH_READINGS ?? 10_000_000);
 const START = Date.UTC(2026, 10, 27, 21, 0, 0);

@@ -1,5 +1,5 @@
 // Benchmark of the nodes in a real Node-RED runtime (the node-red package, the compiled nodes
-// from dist/, loaded through package.json's "node-red" section as an install would):
+// from nodes/dist/, loaded through package.json's "node-red" section as an install would):
 //
 //   sensor-sim (random, as fast as the flow takes it) ─┬─> windowed-stats ──> csv-writer (windows)
 //                                                      └─> light-presence ──> csv-writer (anomalies)
@@ -52,7 +52,7 @@ const outDir = join(userDir, "out");
 const server = createServer((req, res) => RED.httpAdmin(req, res));
 RED.init(server, {
   userDir,
-  nodesDir: [root],
+  nodesDir: [join(root, "nodes")],
   nodesExcludes: otherNodePackages(),
   httpAdminRoot: "/",
   httpNodeRoot: false,

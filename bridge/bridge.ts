@@ -1,7 +1,8 @@
 // The bridge's composition root: builds the parts from a validated configuration in start(), in
 // dependency order, and takes them down in reverse in stop(). Constructors elsewhere only assign.
+
+import { compileMapping } from "@homestream/core/topic-mapping";
 import type { Registry } from "prom-client";
-import { compileMapping } from "../core/topic-mapping.js";
 import { AccessPolicy } from "./access-policy.js";
 import type { BridgeConfig } from "./config.js";
 import { EmbeddedBroker } from "./embedded-broker.js";

@@ -1,9 +1,10 @@
 // The bridge configuration: one zod schema, validated once at start. Sources (file, environment,
 // flags) are merged by config-load.ts; this file says what a valid configuration is.
+
+import { PAYLOAD_FORMATS } from "@homestream/core/payload-adapters";
+import { assertTimeZone } from "@homestream/core/time";
+import { compileMapping, DEFAULT_RULE } from "@homestream/core/topic-mapping";
 import { z } from "zod";
-import { PAYLOAD_FORMATS } from "../core/payload-adapters.js";
-import { assertTimeZone } from "../core/time.js";
-import { compileMapping, DEFAULT_RULE } from "../core/topic-mapping.js";
 import { LOG_LEVELS } from "./logger.js";
 
 const port = z

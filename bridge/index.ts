@@ -7,12 +7,6 @@ export { BridgeConfigError, CONFIG_FLAGS, type ConfigSources, loadBridgeConfig }
 export * from "./headers.js";
 export { createLogger, LOG_LEVELS, type LogLevel } from "./logger.js";
 export { BridgeMetrics } from "./metrics.js";
-export {
-  MqttPublisher,
-  type MqttPublisherOptions,
-  type PublishSummary,
-  publishReadings,
-} from "./mqtt-publisher.js";
 export { hashPassword, verifyPassword } from "./password-hash.js";
 export type { OutRecord, RecordSink } from "./record-sink.js";
 export { type InboundMessage, type Plan, planRecords } from "./records.js";

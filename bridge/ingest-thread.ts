@@ -10,12 +10,13 @@
 // by handing messages over or dropping them.
 import path from "node:path";
 import { Worker } from "node:worker_threads";
+import { kafkajsSpeedupsApplied } from "@homestream/kafka/kafkajs-patches";
 import Denque from "denque";
 import type { MetricObjectWithValues, MetricValue } from "prom-client";
-import { packageRoot } from "../start/package-root.js";
 import type { BridgeConfig } from "./config.js";
 import type { IngestPort } from "./ingest.js";
 import { type FromWorker, MessagePacker, type WorkerCall } from "./ingest-wire.js";
+import { SPEEDUPS_FLAG } from "./ingest-worker-flags.js";
 import type { Logger } from "./logger.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type { InboundMessage } from "./records.js";
@@ -49,14 +50,12 @@ const LEVEL_NAMES: Record<number, "trace" | "debug" | "info" | "warn" | "error" 
 };
 
 /**
- * The worker script. Compiled, it sits next to this file; run from the TypeScript sources (the test
+ * The worker script (its entry, which loads ingest-worker.js). Compiled, it sits next to this file; run from the TypeScript sources (the test
  * runner), the build's copy is used: `npm test` builds first.
  */
 function workerScript(): string {
-  const name = "ingest-worker.js";
-  return __filename.endsWith(".js")
-    ? path.join(__dirname, name)
-    : path.join(packageRoot(__dirname), "dist", "bridge", name);
+  const name = "ingest-worker-entry.js";
+  return __filename.endsWith(".js") ? path.join(__dirname, name) : path.join(__dirname, "dist", name);
 }
 
 export class IngestThread implements IngestPort {
@@ -156,6 +155,8 @@ export class IngestThread implements IngestPort {
   #spawn(): Promise<void> {
     const worker = new Worker(this.options.workerScript ?? workerScript(), {
       workerData: this.options.config,
+      // The worker follows this process's choice about kafkajs (see ingest-worker-entry.ts).
+      argv: kafkajsSpeedupsApplied() ? [SPEEDUPS_FLAG] : [],
     });
     this.#worker = worker;
     return new Promise<void>((resolve, reject) => {

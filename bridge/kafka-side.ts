@@ -1,7 +1,7 @@
 // The Kafka side of the bridge: the sink (producer), delivery guarantees and the ingest path that turns
 // MQTT messages into records. Built the same way in the bridge's own thread (tests with a sink of
 // their own, no Kafka configured) and in the ingest worker (ingest-worker.ts).
-import { compileMapping } from "../core/topic-mapping.js";
+import { compileMapping } from "@homestream/core/topic-mapping";
 import type { BridgeConfig } from "./config.js";
 import { Delivery } from "./delivery.js";
 import { Ingest } from "./ingest.js";

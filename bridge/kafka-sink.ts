@@ -14,7 +14,7 @@ import {
   type ProducerConfigInput,
   parseConfig,
   producerConfigSchema,
-} from "../kafka/index.js";
+} from "@homestream/kafka";
 import type { Logger } from "./logger.js";
 import type { OutRecord, RecordSink, SinkStats } from "./record-sink.js";
 

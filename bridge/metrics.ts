@@ -1,5 +1,7 @@
 // The bridge's Prometheus metrics, in a registry of its own (several bridges can share a process in
 // tests, and a host application's default registry stays untouched).
+
+import { REJECT_REASONS } from "@homestream/core/payload-adapters";
 import {
   AggregatorRegistry,
   Counter,
@@ -10,7 +12,6 @@ import {
   type MetricValue,
   Registry,
 } from "prom-client";
-import { REJECT_REASONS } from "../core/payload-adapters.js";
 import type { SinkStats } from "./record-sink.js";
 
 export interface BridgeSummary {

@@ -1,15 +1,15 @@
 // One MQTT message -> the Kafka records it becomes: a reading record per valid reading, and one
 // dead-letter record (original bytes, topic, reason) when anything in it was rejected. Pure.
-import { adaptPayload, type Rejection } from "../core/payload-adapters.js";
-import { toIso } from "../core/time.js";
+import { adaptPayload, type Rejection } from "@homestream/core/payload-adapters";
+import { toIso } from "@homestream/core/time";
 import {
   readingDefaults,
   recordAddress,
   sourceVars,
   type TopicMapping,
   type TopicMatch,
-} from "../core/topic-mapping.js";
-import type { TopicVars } from "../core/topic-pattern.js";
+} from "@homestream/core/topic-mapping";
+import type { TopicVars } from "@homestream/core/topic-pattern";
 import {
   HEADER_MQTT_CLIENT_ID,
   HEADER_MQTT_QOS,

@@ -1,6 +1,6 @@
 // Rejections are counted by reason (every one) and logged at a limited rate (a few lines per interval,
 // then one line saying how many were left out), so a device spewing junk cannot flood the log.
-import type { Rejection } from "../core/payload-adapters.js";
+import type { Rejection } from "@homestream/core/payload-adapters";
 import type { Logger } from "./logger.js";
 import type { BridgeMetrics } from "./metrics.js";
 

@@ -1,11 +1,12 @@
 // `homestream bridge`: the MQTT-to-Kafka bridge as a service (runs until SIGINT/SIGTERM, then stops
 // accepting, lets Kafka acknowledge what devices wait for, and exits), and `homestream bridge add-user`
 // for its users file.
+
+import { Bridge } from "@homestream/bridge/bridge";
+import { BridgeConfigError, CONFIG_FLAGS, envName, loadBridgeConfig } from "@homestream/bridge/config-load";
+import { addUser, UsersFileError } from "@homestream/bridge/users";
+import { KafkaConfigError } from "@homestream/kafka/config";
 import { Command, Option } from "commander";
-import { Bridge } from "../bridge/bridge.js";
-import { BridgeConfigError, CONFIG_FLAGS, envName, loadBridgeConfig } from "../bridge/config-load.js";
-import { addUser, UsersFileError } from "../bridge/users.js";
-import { KafkaConfigError } from "../kafka/config.js";
 import { UsageError } from "./errors.js";
 
 function waitForSignal(): Promise<string> {

@@ -1,9 +1,10 @@
 // `homestream detect`: light-without-presence anomaly events (JSONL) from a recorded log, with
 // the very same LightPresenceDetector the Node-RED node runs. Event time only: a grace period or
 // a presence age is measured against the readings' timestamps, never the wall clock.
+
+import { parseDuration } from "@homestream/core/duration";
+import { LightPresenceDetector, parseLightPresenceOptions } from "@homestream/core/light-presence";
 import { Command, Option } from "commander";
-import { parseDuration } from "../core/duration.js";
-import { LightPresenceDetector, parseLightPresenceOptions } from "../core/light-presence.js";
 import { UsageError } from "./errors.js";
 import { forEachReading, type InputFormat } from "./input.js";
 import { createJsonlWriter } from "./output.js";

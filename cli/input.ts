@@ -5,16 +5,16 @@ import { createReadStream } from "node:fs";
 import { extname } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { parse as parseCsv } from "csv-parse";
-import { csvRecordToReading } from "../core/csv-record.js";
+import { csvRecordToReading } from "@homestream/core/csv-record";
 import {
   formatIssues,
   type ParseResult,
   parseReading,
   parseReadingJson,
   type TimedReading,
-} from "../core/reading.js";
-import { assertTimeZone } from "../core/time.js";
+} from "@homestream/core/reading";
+import { assertTimeZone } from "@homestream/core/time";
+import { parse as parseCsv } from "csv-parse";
 import { UsageError } from "./errors.js";
 
 export type InputFormat = "auto" | "jsonl" | "csv";

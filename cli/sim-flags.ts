@@ -1,17 +1,17 @@
 // `homestream sim` flags to a plan: which stream (a seeded scenario or a replayed log), which
 // faults, how it is paced on the wall clock and when it stops. Every bad flag is a UsageError
 // naming it. The clock and the seed source are passed in, so the defaults are testable.
-import { parseDuration } from "../core/duration.js";
-import { parseTimestamp, toIso } from "../core/time.js";
+import { parseDuration } from "@homestream/core/duration";
+import { parseTimestamp, toIso } from "@homestream/core/time";
 import {
   FAULT_KINDS,
   type FaultSpec,
   parseSimulationOptions,
   SimOptionsError,
   type SimulationOptions,
-} from "../simulator/options.js";
-import type { Pacing } from "../simulator/pacing.js";
-import type { LogFormat } from "../simulator/replay/log-parser.js";
+} from "@homestream/simulator/options";
+import type { Pacing } from "@homestream/simulator/pacing";
+import type { LogFormat } from "@homestream/simulator/replay/log-parser";
 import { UsageError } from "./errors.js";
 
 /** The flags as commander hands them over (strings until checked here). */

@@ -1,7 +1,7 @@
 // Where `homestream sim` sends its events. Standard output (JSONL) is the one sink today; MQTT
 // (`--mqtt URL`) and Kafka (`--kafka BROKERS`) outputs implement the same interface and are
 // chosen in `simCommand`'s action, where the stdout output is built now.
-import type { SimEvent } from "../simulator/events.js";
+import type { SimEvent } from "@homestream/simulator/events";
 import { createJsonlWriter } from "./output.js";
 
 export interface SimOutput {

@@ -1,9 +1,10 @@
 // The simulator's network outputs: MQTT (`--mqtt URL`, like a house full of devices publishing to
 // home/<room>/<sensor_type>) and Kafka (`--kafka BROKERS`, like the original producer: topic
 // home_sensors, key = room). Both have the SimOutput shape and apply backpressure.
-import { MqttPublisher } from "../bridge/mqtt-publisher.js";
-import { createKafkaClient } from "../kafka/index.js";
+
+import { createKafkaClient } from "@homestream/kafka";
 import { UsageError } from "./errors.js";
+import { MqttPublisher } from "./mqtt-publisher.js";
 import type { SimOutput } from "./sim-output.js";
 
 export async function createMqttOutput(url: string, qos: 0 | 1): Promise<SimOutput> {

@@ -1,12 +1,13 @@
 // `homestream start`: Node-RED with our nodes, the dashboard and the example flow, plus the bridge's
 // MQTT broker, in one process on this machine; runs until Ctrl+C (SIGINT) or SIGTERM, then stops
 // the flows (files flushed) and the broker, and exits 0.
+
+import { BridgeConfigError } from "@homestream/bridge/config-load";
+import { UsersFileError } from "@homestream/bridge/users";
 import { Command, Option } from "commander";
-import { BridgeConfigError } from "../bridge/config-load.js";
-import { UsersFileError } from "../bridge/users.js";
 import { LocalRun, type LocalRunAddresses } from "../start/local-run.js";
 import { FLOW_CHOICES, parseStartOptions, StartOptionsError } from "../start/options.js";
-import { packageRoot } from "../start/package-root.js";
+import { nodesPackageDir, packageRoot } from "../start/package-root.js";
 import { UsageError } from "./errors.js";
 
 interface StartFlags {
@@ -92,7 +93,7 @@ export async function runStart(flags: StartFlags, until?: Promise<unknown>): Pro
       },
       process.cwd(),
     );
-    run = new LocalRun(options, { packageRoot: packageRoot() });
+    run = new LocalRun(options, { packageRoot: packageRoot(), nodesPackageDir: nodesPackageDir() });
   } catch (err) {
     if (err instanceof StartOptionsError) throw new UsageError(`start: ${err.message}`);
     throw err;

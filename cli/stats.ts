@@ -1,15 +1,16 @@
 // `homestream stats`: window results (JSONL) from a recorded log of readings, computed by the
 // same core WindowEngine the windowed-stats node runs (shared design, "Window results").
-import { Command, Option } from "commander";
-import { parseDuration } from "../core/duration.js";
-import { WindowEngine, type WindowInput, type WindowResult } from "../core/window-engine.js";
+
+import { parseDuration } from "@homestream/core/duration";
+import { WindowEngine, type WindowInput, type WindowResult } from "@homestream/core/window-engine";
 import {
   GROUP_COLUMNS,
   type GroupColumn,
   type OutputMode,
   type WindowOptions,
   WindowOptionsError,
-} from "../core/window-options.js";
+} from "@homestream/core/window-options";
+import { Command, Option } from "commander";
 import { UsageError } from "./errors.js";
 import { forEachReading, type InputFormat, type InputSummary } from "./input.js";
 import { createJsonlWriter } from "./output.js";

@@ -1,8 +1,8 @@
 // The entry point of the Kafka layer: one client per cluster connection, from which producers, consumers
 // and topic administration are made. kafkajs stays behind this module's types, so it could be swapped.
-import "./kafkajs-patches.js"; // before kafkajs loads: see the file
+
+import type { TimedReading } from "@homestream/core/reading";
 import { Kafka, type KafkaConfig, type SASLOptions } from "kafkajs";
-import type { TimedReading } from "../core/reading.js";
 import { type EnsureTopicOptions, type EnsureTopicResult, ensureTopic } from "./admin.js";
 import {
   type ConnectionConfig,
@@ -13,7 +13,6 @@ import {
   parseConfig,
 } from "./config.js";
 import { type ConsumeHandler, KafkaConsumer, type RecordDecoder, readingDecoder } from "./consumer.js";
-import { patched } from "./kafkajs-patches.js";
 import { KAFKAJS_LEVEL, type KafkaLogger, kafkajsLogCreator, silentLogger } from "./logger.js";
 import { KafkaProducer } from "./producer.js";
 
@@ -60,12 +59,6 @@ export function createKafkaClient(
 ): KafkaClient {
   const parsed = parseConfig(connectionConfigSchema, config, "kafka");
   const logger = options.logger ?? silentLogger;
-  if (!patched.grouping || !patched.produceRequest) {
-    logger.warn(
-      { patched },
-      "kafkajs was loaded before the Kafka layer: producing works, without the layer's speed-ups (import kafka/ first)",
-    );
-  }
   const kafka = new Kafka(toKafkajsConfig(parsed, logger));
   return {
     config: parsed,

@@ -6,8 +6,8 @@
 // on rebalance/stop; a record whose handler threw is not resolved, so it and everything after it in its
 // partition are fetched again. A crash between the handler and the commit also means redelivery.
 import { EventEmitter } from "node:events";
+import { formatIssues, parseReadingJson, readingSchema, type TimedReading } from "@homestream/core/reading";
 import type { Batch, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from "kafkajs";
-import { formatIssues, parseReadingJson, readingSchema, type TimedReading } from "../core/reading.js";
 import { backoffDelay, WakeableSleep } from "./backoff.js";
 import {
   type ConsumerConfig,

@@ -1,11 +1,13 @@
-// Local fixes to kafkajs 2.2.4, which is unmaintained (pinned exactly in package.json, so its internals
-// cannot shift under us). Each replaces an internal function with an equivalent one.
+// Opt-in speed-ups for kafkajs 2.2.4, which is unmaintained (pinned exactly, so its internals cannot shift
+// under us). Each replaces an internal function with an equivalent one. They change a library other
+// packages may share, so nothing applies them on import: only a process we own calls
+// applyKafkajsSpeedups() (the `homestream` app and the bridge's worker), before anything loads kafkajs.
+// The Node-RED nodes never do: in a user's Node-RED, kafkajs is shared with other palette packages.
 //
 // 1. groupMessagesPerPartition builds each partition's list with `[...current, message]`, O(n^2) per
 //    partition: at 2000 records a request it cost a third of the producer's CPU (measured, see
 //    bench/kafka.mjs). The replacement appends, with the same result (same partitions, same order).
-//    It is swapped in through require's cache, so it must run before kafkajs's producer modules load:
-//    every module of ours that loads kafkajs imports this one first.
+//    It is swapped in through require's cache, so it must run before kafkajs's producer modules load.
 // 2. The Produce request encoder: see produce-request.ts (same bytes, far fewer allocations and copies).
 // 3. The request queue schedules its check with a negative delay whenever nothing is pending
 //    (throttledUntil starts at -1), and Node >= 23 prints a TimeoutNegativeWarning on the console of
@@ -64,10 +66,35 @@ function scheduleCheckPendingRequests(this: RequestQueueLike): void {
   }
 }
 
-/** Which replacements are in place (not those whose users kafkajs had loaded before this module). */
+/** Which replacements are in place (not those whose users kafkajs had loaded before they were applied). */
 export const patched = { grouping: false, produceRequest: false, requestQueue: false };
 
-try {
+/** Marks our replacements, so anyone can tell a patched kafkajs from the published one. */
+export const SPEEDUP_MARK = Symbol.for("homestream.kafkajs-speedup");
+
+let applied = false;
+
+/**
+ * Applies the speed-ups to this process's kafkajs, once. Call it before anything loads kafkajs's
+ * producer (a replacement whose users are already loaded is skipped; see `patched`).
+ */
+export function applyKafkajsSpeedups(): Readonly<typeof patched> {
+  if (applied) return patched;
+  applied = true;
+  try {
+    install();
+  } catch {
+    // A kafkajs laid out differently: nothing to patch; it works as shipped, only slower and noisier.
+  }
+  return patched;
+}
+
+/** Whether this thread called applyKafkajsSpeedups(): a worker of ours follows its process's choice. */
+export function kafkajsSpeedupsApplied(): boolean {
+  return applied;
+}
+
+function install(): void {
   const require = createRequire(__filename);
   // Replaces module `path` in require's cache, unless one of `users` (which capture it when they load)
   // already did.
@@ -79,7 +106,7 @@ try {
     if (!cached) return false;
     const replacement = make(original as never);
     // Tests compare the replacement with what it replaces.
-    if (typeof replacement === "function") Object.assign(replacement, { original });
+    if (typeof replacement === "function") Object.assign(replacement, { original, [SPEEDUP_MARK]: true });
     cached.exports = replacement;
     return true;
   };
@@ -105,8 +132,7 @@ try {
   const RequestQueue = require("kafkajs/src/network/requestQueue/index.js") as {
     prototype: { scheduleCheckPendingRequests(): void };
   };
+  Object.assign(scheduleCheckPendingRequests, { [SPEEDUP_MARK]: true });
   RequestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
   patched.requestQueue = true;
-} catch {
-  // A kafkajs laid out differently: nothing to patch; it works as shipped, only slower and noisier.
 }

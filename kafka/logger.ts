@@ -1,6 +1,5 @@
 // The logger the Kafka layer writes to (pino's call shape, so a pino logger fits as is), and the bridge
 // that routes kafkajs's own log lines into it instead of the console.
-import "./kafkajs-patches.js"; // before kafkajs loads: see the file
 import { type logCreator, logLevel } from "kafkajs";
 
 export type LogFn = (fields: Record<string, unknown>, message: string) => void;

@@ -10,7 +10,6 @@
 // A failed request is retried as the very same batch, each record pinned to the partition chosen at its
 // first attempt: with the same producer id and sequence numbers the broker recognises a batch it
 // already wrote (its response was lost) and answers with the original offsets instead of writing twice.
-import "./kafkajs-patches.js"; // before kafkajs loads: see the file
 import { EventEmitter } from "node:events";
 import {
   CompressionTypes,

@@ -1,7 +1,7 @@
 // What a simulation yields: a valid reading with its event time, or a deliberately invalid
 // payload (the `malformed` fault) that outputs must send verbatim so consumers can be tested
 // against it. A reading event is a TimedReading, so it goes wherever one is accepted.
-import type { Reading, TimedReading } from "../core/reading.js";
+import type { Reading, TimedReading } from "@homestream/core/reading";
 import { deviceId } from "./home.js";
 import { isoTimestamp } from "./iso-time.js";
 

@@ -1,6 +1,6 @@
 // The simulated home's vocabulary: the original producer's four rooms and four sensor types,
 // and its device naming (`<room>_<sensor>_001`).
-import { CORE_SENSOR_TYPES } from "../core/reading.js";
+import { CORE_SENSOR_TYPES } from "@homestream/core/reading";
 
 export const ROOMS = ["living_room", "kitchen", "bedroom", "bathroom"] as const;
 export type Room = (typeof ROOMS)[number];

@@ -1,8 +1,9 @@
 // Simulator options: one zod schema per scenario, validated once before a run. Every rejection
 // names the field (`rate: must be greater than 0`), so the CLI and the Node-RED node can say
 // which setting is wrong.
+
+import { assertTimeZone } from "@homestream/core/time";
 import { z } from "zod";
-import { assertTimeZone } from "../core/time.js";
 
 /** Largest magnitude a JavaScript Date can hold (ECMA-262 §21.4.1.22). */
 const MAX_EPOCH_MS = 8.64e15;

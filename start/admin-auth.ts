@@ -3,7 +3,7 @@
 // (adminAuth with custom authenticate); the dashboard and HTTP-in routes get HTTP Basic auth with
 // the same credentials, since they are served outside the editor's token scheme.
 import { timingSafeEqual } from "node:crypto";
-import { hashPassword, verifyPassword } from "../bridge/password-hash.js";
+import { hashPassword, verifyPassword } from "@homestream/bridge/password-hash";
 import type { Handler } from "./node-red-api.js";
 
 export interface AdminUser {

@@ -1,7 +1,7 @@
 // Node-RED 5 embedded in this process: an express 4 app on our own HTTP server, the runtime's
-// editor and HTTP-node apps mounted on it, its own user directory, and our nodes loaded from this
-// package. Node-RED's `nodesDir` pointed at a package root that has a "node-red" section loads that
-// package as a module (its node-red.nodes and its examples/), exactly as an installed one; other
+// editor and HTTP-node apps mounted on it, its own user directory, and our nodes loaded from our
+// Node-RED package. Node-RED's `nodesDir` pointed at a package root that has a "node-red" section loads
+// that package as a module (its node-red.nodes and its examples/), exactly as an installed one; other
 // Node-RED modules installed beside node-red (the dashboard) are found by its usual scan.
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -25,8 +25,8 @@ export interface EmbeddedNodeRedOptions {
   userDir: string;
   /** Where nodes resolve relative file paths (the csv-writer's base directory). */
   fileWorkingDirectory: string;
-  /** This package's root: loaded as a Node-RED module. */
-  packageRoot: string;
+  /** Our Node-RED package's folder: loaded as a Node-RED module. */
+  nodesPackageDir: string;
   admin?: AdminCredentials;
   credentialSecret?: string;
   logLevel: keyof typeof NODE_RED_LEVELS;
@@ -74,7 +74,7 @@ export class EmbeddedNodeRed {
     const settings: Record<string, unknown> = {
       userDir: o.userDir,
       flowFile: FLOW_FILE,
-      nodesDir: [o.packageRoot],
+      nodesDir: [o.nodesPackageDir],
       fileWorkingDirectory: o.fileWorkingDirectory,
       uiHost: o.host,
       uiPort: o.port,

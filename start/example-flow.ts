@@ -1,12 +1,12 @@
-// The example flow a first start deploys: the same file users import from Import > Examples
-// (examples/ is generated from flows/ at build), adapted to this run's broker addresses and data
-// directory. Everything else stays as the example has it, so what runs is what the menu shows.
+// The example flow a first start deploys (flows/ of the app: it uses the dashboard, which only the app
+// ships), adapted to this run's broker addresses and data directory. Everything else stays as the
+// file has it.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FlowNode } from "./node-red-api.js";
 import type { FlowChoice } from "./options.js";
 
-/** The file under examples/ (and flows/) each choice deploys. */
+/** The file under flows/ each choice deploys. */
 export const EXAMPLE_FILES: Record<Exclude<FlowChoice, "none">, string> = {
   local: "smart-home-local.json",
   kafka: "smart-home-kafka.json",
@@ -28,14 +28,12 @@ export async function readExampleFlow(
   packageRoot: string,
   choice: Exclude<FlowChoice, "none">,
 ): Promise<FlowNode[]> {
-  const file = path.join(packageRoot, "examples", EXAMPLE_FILES[choice]);
+  const file = path.join(packageRoot, "flows", EXAMPLE_FILES[choice]);
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    throw new Error(
-      `example flow ${file}: ${(err as Error).message} (run \`npm run build\` to generate examples/)`,
-    );
+    throw new Error(`example flow ${file}: ${(err as Error).message}`);
   }
   const nodes = JSON.parse(text) as unknown;
   if (!Array.isArray(nodes) || !nodes.every((n) => typeof n?.id === "string" && typeof n?.type === "string"))

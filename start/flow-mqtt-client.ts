@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { addUser } from "../bridge/users.js";
+import { addUser } from "@homestream/bridge/users";
 
 export interface MqttClientCredentials {
   username: string;

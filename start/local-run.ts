@@ -5,9 +5,9 @@
 import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { Bridge } from "../bridge/bridge.js";
-import { loadBridgeConfig } from "../bridge/config-load.js";
-import { createLogger } from "../bridge/logger.js";
+import { Bridge } from "@homestream/bridge/bridge";
+import { loadBridgeConfig } from "@homestream/bridge/config-load";
+import { createLogger } from "@homestream/bridge/logger";
 import { AdminCredentials } from "./admin-auth.js";
 import { DASHBOARD_PATH, EmbeddedNodeRed } from "./embedded-node-red.js";
 import { ANOMALIES_DIR, adaptFlow, readExampleFlow } from "./example-flow.js";
@@ -26,8 +26,10 @@ export interface LocalRunAddresses {
 }
 
 export interface LocalRunDeps {
-  /** This package's root (its examples/ and its Node-RED nodes). */
+  /** The app's root (its flows/). */
   packageRoot: string;
+  /** Our Node-RED package's folder (its nodes and examples). */
+  nodesPackageDir: string;
   /** Log lines (Node-RED's and the bridge's); stderr by default. */
   log?: (line: string) => void;
   env?: Readonly<Record<string, string | undefined>>;
@@ -99,7 +101,7 @@ export class LocalRun {
       port: o.port,
       userDir,
       fileWorkingDirectory: o.dataDir,
-      packageRoot: this.deps.packageRoot,
+      nodesPackageDir: this.deps.nodesPackageDir,
       admin,
       credentialSecret: o.credentialSecret,
       logLevel: o.logLevel,

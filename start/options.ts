@@ -1,8 +1,8 @@
 // `homestream start` options: one zod schema, validated once before anything starts. The rule that
 // matters most lives here: nothing listens beyond loopback without credentials guarding it.
 import path from "node:path";
+import { isLoopbackHost } from "@homestream/bridge/access-policy";
 import { z } from "zod";
-import { isLoopbackHost } from "../bridge/access-policy.js";
 
 export const FLOW_CHOICES = ["local", "kafka", "none"] as const;
 export type FlowChoice = (typeof FLOW_CHOICES)[number];

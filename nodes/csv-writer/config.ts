@@ -1,7 +1,7 @@
 // The csv-writer's configuration as the editor saves it, validated once at deploy.
 import { isAbsolute, resolve } from "node:path";
+import type { CsvDelimiter } from "@homestream/core/csv-row";
 import { z } from "zod";
-import type { CsvDelimiter } from "../../core/csv-row.js";
 import { choice, flag, list, number, parseConfig, text, timeZone } from "../shared/config.js";
 import type { CsvSinkOptions } from "./csv-sink.js";
 import { templateProblem } from "./file-path.js";

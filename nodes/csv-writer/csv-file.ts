@@ -2,8 +2,8 @@
 // read back from an existing header, or taken from the first row) and whether it still needs a
 // header, so a redeploy or restart never writes a second header into a non-empty file.
 import { type FileHandle, open } from "node:fs/promises";
+import { type CsvFormat, formatHeader } from "@homestream/core/csv-row";
 import { parse as parseCsv } from "csv-parse/sync";
-import { type CsvFormat, formatHeader } from "../../core/csv-row.js";
 
 /** The most we read back to find an existing file's header line. */
 const HEADER_PROBE_BYTES = 64 * 1024;

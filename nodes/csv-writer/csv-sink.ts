@@ -3,7 +3,7 @@
 // by size. The clock is passed in; everything else here is file I/O.
 import { mkdir, readdir, realpath, rename } from "node:fs/promises";
 import { basename, dirname, parse } from "node:path";
-import { type CsvFormat, type CsvRecord, columnsOf, formatCsv, rowCells } from "../../core/csv-row.js";
+import { type CsvFormat, type CsvRecord, columnsOf, formatCsv, rowCells } from "@homestream/core/csv-row";
 import { CsvFile } from "./csv-file.js";
 import {
   type Confined,

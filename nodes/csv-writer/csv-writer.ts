@@ -2,7 +2,7 @@
 // objects) as CSV rows. Messages queue in arrival order; one drain loop writes everything queued
 // with one write per file, then completes each message. `close` waits for the queue to drain.
 import { basename } from "node:path";
-import type { CsvRecord } from "../../core/csv-row.js";
+import type { CsvRecord } from "@homestream/core/csv-row";
 import type { DoneFunction, Node, NodeAPI, NodeDef, NodeMessage, SendFunction } from "../shared/red.js";
 import { StatusThrottle } from "../shared/status.js";
 import { failEveryMessage } from "../shared/unusable.js";

@@ -1,7 +1,7 @@
 // Where a row goes: the file path template with date tokens, daily and size rotation names, and
 // the rule that every path stays inside the base directory. Pure: the clock is passed in.
 import { isAbsolute, join, parse, relative, resolve, sep } from "node:path";
-import { zoneOffsetMs } from "../../core/time.js";
+import { zoneOffsetMs } from "@homestream/core/time";
 
 const TOKEN = /\{([^{}]*)\}/g;
 const TOKENS = ["YYYY", "MM", "DD", "HH", "mm", "date"] as const;

@@ -3,8 +3,8 @@
 // missing file is reported then, by field.
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import type { ConnectionConfigInput } from "@homestream/kafka/config";
 import { z } from "zod";
-import type { ConnectionConfigInput } from "../../kafka/config.js";
 import { choice, flag, NodeConfigError, parseConfig, text } from "../shared/config.js";
 
 const schema = z

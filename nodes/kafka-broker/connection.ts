@@ -1,13 +1,17 @@
 // What a kafka-broker config node owns: one Kafka client for its users, producers shared by the
 // kafka-out nodes that ask for the same settings (reference-counted, closed with the last user),
 // the kafka-in nodes' consumers, and the fan-out of each one's status to the nodes using it.
-import type { TimedReading } from "../../core/reading.js";
-import { createKafkaClient, type KafkaClient } from "../../kafka/client.js";
-import type { ConnectionConfigInput, ConsumerConfigInput, ProducerConfigInput } from "../../kafka/config.js";
-import type { ConsumeHandler, KafkaConsumer, RecordDecoder } from "../../kafka/consumer.js";
-import type { KafkaLogger } from "../../kafka/logger.js";
-import type { KafkaProducer } from "../../kafka/producer.js";
-import type { ConsumerStatus, ProducerStatus } from "../../kafka/status.js";
+import type { TimedReading } from "@homestream/core/reading";
+import { createKafkaClient, type KafkaClient } from "@homestream/kafka/client";
+import type {
+  ConnectionConfigInput,
+  ConsumerConfigInput,
+  ProducerConfigInput,
+} from "@homestream/kafka/config";
+import type { ConsumeHandler, KafkaConsumer, RecordDecoder } from "@homestream/kafka/consumer";
+import type { KafkaLogger } from "@homestream/kafka/logger";
+import type { KafkaProducer } from "@homestream/kafka/producer";
+import type { ConsumerStatus, ProducerStatus } from "@homestream/kafka/status";
 import type { Node } from "../shared/red.js";
 import type { KafkaBrokerCredentials } from "./config.js";
 

@@ -1,7 +1,7 @@
 // Node-RED config node: hs-kafka-broker holds the connection settings (secrets as credentials)
 // and the KafkaConnection its kafka-in and kafka-out users share. User nodes never open their
 // own client; they acquire from here and release in their close handler.
-import type { KafkaLogger } from "../../kafka/logger.js";
+import type { KafkaLogger } from "@homestream/kafka/logger";
 import type { NodeAPI, NodeDef } from "../shared/red.js";
 import { kafkaBrokerConfig } from "./config.js";
 import { CLOSE_TIMEOUT_MS, type KafkaBrokerNode, KafkaConnection } from "./connection.js";

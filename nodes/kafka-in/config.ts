@@ -1,8 +1,9 @@
 // The kafka-in configuration as the editor saves it, validated once at deploy; consumer settings
 // are checked again by the Kafka layer's own schema when the consumer is made.
+
+import type { ConsumerConfigInput } from "@homestream/kafka/config";
+import { topicName } from "@homestream/kafka/config";
 import { z } from "zod";
-import type { ConsumerConfigInput } from "../../kafka/config.js";
-import { topicName } from "../../kafka/config.js";
 import { choice, list, parseConfig, text, timeZone } from "../shared/config.js";
 
 const topic = (t: string) => topicName.safeParse(t).success;

@@ -2,14 +2,14 @@
 // readings leave by output 1; invalid records by output 2 with the reason, or go to the
 // dead-letter topic. Offsets are committed after a record has been handed to the flow
 // (at-least-once: a record can arrive twice after a crash or rebalance, never zero times).
-import type { TimedReading } from "../../core/reading.js";
+import type { TimedReading } from "@homestream/core/reading";
 import {
   type ConsumedRecord,
   type DecodeResult,
   type RecordDecoder,
   readingDecoder,
-} from "../../kafka/consumer.js";
-import type { ConsumerStatus } from "../../kafka/status.js";
+} from "@homestream/kafka/consumer";
+import type { ConsumerStatus } from "@homestream/kafka/status";
 import { type ConsumerHandle, connectionOf, type KafkaConnection } from "../kafka-broker/connection.js";
 import { readingTopic } from "../shared/reading-input.js";
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "../shared/red.js";

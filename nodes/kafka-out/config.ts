@@ -1,8 +1,9 @@
 // The kafka-out configuration as the editor saves it, validated once at deploy; producer settings
 // are checked again by the Kafka layer's own schema when the producer is made.
+
+import type { ProducerConfigInput } from "@homestream/kafka/config";
+import { topicName } from "@homestream/kafka/config";
 import { z } from "zod";
-import type { ProducerConfigInput } from "../../kafka/config.js";
-import { topicName } from "../../kafka/config.js";
 import {
   choice,
   duration,

@@ -1,9 +1,9 @@
 // Node-RED adapter: hs-kafka-out sends each message's payload as one Kafka record through the
 // producer its kafka-broker shares. A message completes when the broker has acknowledged the
 // record (done()), or fails when the record finally cannot be delivered (done(err), for Catch).
-import { ProducerClosedError } from "../../kafka/errors.js";
-import type { KafkaProducer, ProducerRecord } from "../../kafka/producer.js";
-import type { ProducerStatus } from "../../kafka/status.js";
+import { ProducerClosedError } from "@homestream/kafka/errors";
+import type { KafkaProducer, ProducerRecord } from "@homestream/kafka/producer";
+import type { ProducerStatus } from "@homestream/kafka/status";
 import { CLOSE_TIMEOUT_MS, connectionOf, type KafkaConnection } from "../kafka-broker/connection.js";
 import { readingFromPayload } from "../shared/reading-input.js";
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "../shared/red.js";

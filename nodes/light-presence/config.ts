@@ -1,6 +1,7 @@
 // The light-presence configuration as the editor saves it, validated once at deploy.
+
+import type { LightPresenceOptions } from "@homestream/core/light-presence";
 import { z } from "zod";
-import type { LightPresenceOptions } from "../../core/light-presence.js";
 import { duration, parseConfig, timeZone } from "../shared/config.js";
 
 const schema = z

@@ -2,7 +2,7 @@
 // sends the anomaly events it returns. A wall-clock tick advances the detector's event-time
 // clock while no readings arrive, so a grace period, a reminder or a presence age limit can run
 // out in a quiet house (event time is assumed to pass at wall-clock speed meanwhile).
-import { type AnomalyEvent, LightPresenceDetector } from "../../core/light-presence.js";
+import { type AnomalyEvent, LightPresenceDetector } from "@homestream/core/light-presence";
 import { isControlOnly } from "../shared/control.js";
 import { readingFromPayload } from "../shared/reading-input.js";
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus, SendFunction } from "../shared/red.js";

@@ -1,14 +1,14 @@
 // The sensor-sim's configuration as the editor saves it, validated once at deploy, and the event
 // stream it describes.
 import { isAbsolute, resolve } from "node:path";
+import type { SimEvent } from "@homestream/simulator/events";
+import { createFaultInjector, withFaultsAsync } from "@homestream/simulator/faults/inject";
+import { FAULT_KINDS, type FaultSpec, parseSimulationOptions } from "@homestream/simulator/options";
+import type { Pacing } from "@homestream/simulator/pacing";
+import { replayLog } from "@homestream/simulator/replay/read-log";
+import { deriveSeed } from "@homestream/simulator/rng";
+import { simulate } from "@homestream/simulator/simulation";
 import { z } from "zod";
-import type { SimEvent } from "../../simulator/events.js";
-import { createFaultInjector, withFaultsAsync } from "../../simulator/faults/inject.js";
-import { FAULT_KINDS, type FaultSpec, parseSimulationOptions } from "../../simulator/options.js";
-import type { Pacing } from "../../simulator/pacing.js";
-import { replayLog } from "../../simulator/replay/read-log.js";
-import { deriveSeed } from "../../simulator/rng.js";
-import { simulate } from "../../simulator/simulation.js";
 import {
   choice,
   duration,

@@ -1,7 +1,7 @@
 // Node-RED adapter: hs-sensor-sim plays the simulator (random, realistic or replay) out on the
 // wall clock: one message per reading, `msg.payload` = the reading, `msg.topic` =
 // `<room>/<sensor_type>`. Messages control it: "start", "stop", "reset", msg.rate, msg.speed.
-import type { SimEvent } from "../../simulator/events.js";
+import type { SimEvent } from "@homestream/simulator/events";
 import { readingTopic } from "../shared/reading-input.js";
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "../shared/red.js";
 import { failEveryMessage } from "../shared/unusable.js";

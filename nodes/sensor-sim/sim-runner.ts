@@ -4,8 +4,8 @@
 // loop between batches, so Node-RED delivers what was sent before more is produced: the number
 // of messages in flight stays bounded even "as fast as possible".
 import { performance } from "node:perf_hooks";
-import type { SimEvent } from "../../simulator/events.js";
-import { PaceSchedule, type Pacing } from "../../simulator/pacing.js";
+import type { SimEvent } from "@homestream/simulator/events";
+import { PaceSchedule, type Pacing } from "@homestream/simulator/pacing";
 
 /** Where events come from: a scenario generator (sync) or a log replay (async). */
 export interface EventSource {

@@ -1,8 +1,9 @@
 // Node configuration as the editor saves it (strings, booleans, the odd number) parsed once,
 // at deploy, by one zod schema per node. Errors name the field in the user's words.
+
+import { parseDuration } from "@homestream/core/duration";
+import { assertTimeZone } from "@homestream/core/time";
 import { z } from "zod";
-import { parseDuration } from "../../core/duration.js";
-import { assertTimeZone } from "../../core/time.js";
 
 /** Thrown when a node's configuration is invalid; the message lists each bad field. */
 export class NodeConfigError extends Error {

@@ -1,6 +1,6 @@
 // A reading from a message payload: an object, JSON text or a Buffer of JSON text, validated by
 // the one reading schema (core/reading.ts), so every node rejects the same inputs the same way.
-import { formatIssues, parseReading, parseReadingJson, type TimedReading } from "../../core/reading.js";
+import { formatIssues, parseReading, parseReadingJson, type TimedReading } from "@homestream/core/reading";
 
 export type PayloadReading = { ok: true; value: TimedReading } | { ok: false; reason: string };
 

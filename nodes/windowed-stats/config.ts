@@ -1,8 +1,9 @@
 // The windowed-stats configuration as the editor saves it, validated once at deploy: the window
 // engine's options (core/window-options.ts) plus the node's own wall-clock timers.
+
+import type { GroupColumn } from "@homestream/core/window-options";
+import { parseWindowOptions, type WindowOptions } from "@homestream/core/window-options";
 import { z } from "zod";
-import type { GroupColumn } from "../../core/window-options.js";
-import { parseWindowOptions, type WindowOptions } from "../../core/window-options.js";
 import { choice, duration, flag, list, NodeConfigError, parseConfig, timeZone } from "../shared/config.js";
 
 const schema = z

@@ -3,9 +3,9 @@
 // Wall-clock timers add what event time alone cannot: the update-mode trigger, and an idle
 // timeout that closes every window when readings stop.
 
-import { toIso } from "../../core/time.js";
-import type { WindowResult } from "../../core/window-engine.js";
-import { WindowEngine } from "../../core/window-engine.js";
+import { toIso } from "@homestream/core/time";
+import type { WindowResult } from "@homestream/core/window-engine";
+import { WindowEngine } from "@homestream/core/window-engine";
 import { isControlOnly } from "../shared/control.js";
 import { readingFromPayload } from "../shared/reading-input.js";
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "../shared/red.js";

@@ -1,7 +1,7 @@
 // `malformed`: a reading is replaced by a payload every consumer must reject: broken JSON, a
 // missing or mistyped field, an impossible timestamp. Each variant breaks exactly one rule of the
 // reading schema (see the shared design, "The reading"), so tests can check each rejection.
-import type { Reading } from "../../core/reading.js";
+import type { Reading } from "@homestream/core/reading";
 import type { MalformedEvent } from "../events.js";
 import type { Rng } from "../rng.js";
 import type { FaultParams, FaultStage } from "./stage.js";

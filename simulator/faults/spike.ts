@@ -1,7 +1,7 @@
 // `spike`: a single outlier from a measuring sensor (an electrical glitch): still a valid reading,
 // but far outside anything the room could do. Binary sensors have no outliers, so presence and
 // light pass untouched.
-import { BINARY_SENSOR_TYPES } from "../../core/reading.js";
+import { BINARY_SENSOR_TYPES } from "@homestream/core/reading";
 import { withValue } from "../events.js";
 import { roundToTenth } from "../home.js";
 import type { Rng } from "../rng.js";

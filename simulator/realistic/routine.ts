@@ -2,7 +2,7 @@
 // in a one-minute step and where they tend to go. Night keeps people in the bedroom, mornings
 // send them through the bathroom and kitchen, working hours empty the house, evenings gather
 // them in the living room and kitchen.
-import { zoneOffsetMs } from "../../core/time.js";
+import { zoneOffsetMs } from "@homestream/core/time";
 import type { Room } from "../home.js";
 
 export type Place = Room | "away";

@@ -2,9 +2,10 @@
 // naming the original's columns (room, sensor_type, value, timestamp, device_id) in any order.
 // Pure and incremental: the caller feeds lines from wherever it reads them. A quoted CSV field
 // spanning lines is not supported (sensor logs have none).
+
+import { csvRecordToReading } from "@homestream/core/csv-record";
+import { formatIssues, type ParseResult, parseReading, parseReadingJson } from "@homestream/core/reading";
 import { parse as parseCsv } from "csv-parse/sync";
-import { csvRecordToReading } from "../../core/csv-record.js";
-import { formatIssues, type ParseResult, parseReading, parseReadingJson } from "../../core/reading.js";
 import type { ReadingEvent } from "../events.js";
 
 export type LogFormat = "auto" | "jsonl" | "csv";

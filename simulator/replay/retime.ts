@@ -1,6 +1,6 @@
 // Moving a replayed log in time: with a new start, every reading keeps its distance from the
 // log's first reading, so a recording from last week can be replayed as if it happened now.
-import { toIso } from "../../core/time.js";
+import { toIso } from "@homestream/core/time";
 import type { ReadingEvent } from "../events.js";
 
 export class Retimer {

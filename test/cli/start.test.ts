@@ -58,12 +58,12 @@ describe("homestream start", () => {
     for (const t of OUR_TYPES) expect(types, `palette has ${t}`).toContain(t);
     expect(types).toContain("ui-chart");
     expect((await fetch(run.dashboard)).status).toBe(200);
-    // Import > Examples lists the package's full-pipeline examples.
+    // Import > Examples lists the Node-RED package's examples: the whole pipeline and one per node.
     const examples = (await json(
       `${run.editor}library/examples/flows/@homestream/node-red-smart-home`,
     )) as Array<string | { fn: string }>;
     const files = examples.flatMap((e) => (typeof e === "string" ? [] : [e.fn]));
-    expect(files).toEqual(expect.arrayContaining(["smart-home-local", "smart-home-kafka"]));
+    expect(files).toEqual(expect.arrayContaining(["smart-home", ...OUR_TYPES.map((t) => t.slice(3))]));
 
     // The flow's MQTT client must be subscribed before the device publishes (no retained messages).
     await run.waitFor(/\[mqtt-broker:local broker\] Connected to broker/);

@@ -1,9 +1,10 @@
 // The Produce request encoder that replaces kafkajs's must write exactly kafkajs's bytes (property test
-// against kafkajs's own encoder, uncompressed and gzip), and kafkajs must actually be using it.
+// against kafkajs's own encoder, uncompressed and gzip), and kafkajs must actually be using it once the
+// speed-ups are applied (as the app's processes do).
 import { createRequire } from "node:module";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { patched } from "../../kafka/kafkajs-patches.js";
+import { applyKafkajsSpeedups, patched } from "../../kafka/kafkajs-patches.js";
 import type { ProduceArgs } from "../../kafka/produce-request.js";
 import { encodeRecordBytes } from "../../kafka/record-encoder.js";
 
@@ -15,6 +16,7 @@ type RequestFactory = ((args: ProduceArgs) => {
   encode: () => Promise<{ buffer: Buffer }>;
 }) & { original?: RequestFactory };
 
+applyKafkajsSpeedups();
 const require = createRequire(import.meta.url);
 const installed = require("kafkajs/src/protocol/requests/produce/v3/request.js") as RequestFactory;
 const kafkajsRequest = installed.original as RequestFactory;

@@ -1,5 +1,5 @@
-// A whole Node-RED runtime in this process (editor API on a loopback port), with this package's
-// compiled nodes loaded from dist/ the way an install loads them: through the package.json
+// A whole Node-RED runtime in this process (editor API on a loopback port), with our Node-RED package's
+// compiled nodes loaded from nodes/dist/ the way an install loads them: through the package.json
 // "node-red" section. Used where the test helper is not enough: Node-RED 4.1, the example flows,
 // the admin API. Needs `npm run build` first.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -12,8 +12,8 @@ import { basename, join, resolve } from "node:path";
 export const root = resolve(import.meta.dirname, "../..");
 
 export function assertBuilt(): void {
-  if (!existsSync(join(root, "dist", "nodes", "csv-writer", "csv-writer.js"))) {
-    throw new Error("dist/ has no compiled nodes: run `npm run build` first");
+  if (!existsSync(join(root, "nodes", "dist", "csv-writer", "csv-writer.js"))) {
+    throw new Error("nodes/dist/ has no compiled nodes: run `npm run build` first");
   }
 }
 
@@ -76,10 +76,10 @@ export async function startRed(
   const RED = createRequire(import.meta.url)(redPath) as RedModule;
   const ownUserDir = options.userDir === undefined;
   const userDir = options.userDir ?? (await mkdtemp(join(tmpdir(), "hs-red-")));
-  // This package from the repository (dist/), unless the caller installed it in userDir.
+  // Our Node-RED package from the repository (nodes/, built), unless the caller installed it in userDir.
   const nodesExcludes = otherNodePackages();
   if (ownUserDir) assertBuilt();
-  const packageSettings = ownUserDir ? { nodesDir: [root], nodesExcludes } : { nodesExcludes };
+  const packageSettings = ownUserDir ? { nodesDir: [join(root, "nodes")], nodesExcludes } : { nodesExcludes };
   const server = createServer((req, res) => RED.httpAdmin(req, res));
   RED.init(server, {
     userDir,

@@ -1,5 +1,5 @@
-// The per-node example flows (flows/nodes/): their shape, and that each deploys on a real
-// Node-RED 5 without an error from any node.
+// The Node-RED package's example flows (flows/nodes/: one per node and the whole pipeline): their shape,
+// and that each deploys on a real Node-RED 5 without an error from any node.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +7,10 @@ import { type EmbeddedRed, root, startRed } from "./embedded.js";
 import { OUR_NODES } from "./our-nodes.js";
 
 const OURS = OUR_NODES;
-const CORE = ["comment", "inject", "debug"];
+const CORE = ["comment", "inject", "debug", "change", "function", "group", "mqtt in", "mqtt-broker"];
+/** Config nodes: no position on the canvas (Node-RED tells them apart so). */
+const CONFIG = ["hs-kafka-broker", "mqtt-broker"];
+const PIPELINE = "smart-home.json";
 const dir = join(root, "flows", "nodes");
 
 type FlowNode = { id: string; type: string; wires?: string[][]; broker?: string; x?: number; y?: number };
@@ -16,8 +19,8 @@ const examples = readdirSync(dir)
   .map((f) => ({ file: f, nodes: JSON.parse(readFileSync(join(dir, f), "utf8")) as FlowNode[] }));
 
 describe("example flows", () => {
-  it("has one per node", () => {
-    expect(examples.map((e) => e.file).sort()).toEqual(OURS.map((n) => `${n}.json`).sort());
+  it("has one per node, and the whole pipeline", () => {
+    expect(examples.map((e) => e.file).sort()).toEqual([...OURS.map((n) => `${n}.json`), PIPELINE].sort());
   });
 
   for (const { file, nodes } of examples) {
@@ -28,13 +31,14 @@ describe("example flows", () => {
       for (const n of nodes) {
         expect([...CORE, ...OURS.map((o) => `hs-${o}`)]).toContain(n.type);
         for (const target of (n.wires ?? []).flat()) expect(ids).toContain(target);
-        if (n.broker !== undefined)
-          expect(nodes.find((c) => c.id === n.broker)?.type).toBe("hs-kafka-broker");
-        // flow nodes have a position; the config node has none (Node-RED tells them apart so)
-        if (n.type !== "hs-kafka-broker") expect(typeof n.x).toBe("number");
+        if (n.broker !== undefined && !CONFIG.includes(n.type))
+          expect(nodes.find((c) => c.id === n.broker)?.type).toBe(
+            n.type.startsWith("mqtt") ? "mqtt-broker" : "hs-kafka-broker",
+          );
+        if (!CONFIG.includes(n.type)) expect(typeof n.x).toBe("number");
       }
       const name = file.replace(/\.json$/, "");
-      expect(nodes.some((n) => n.type === `hs-${name}`)).toBe(true);
+      if (file !== PIPELINE) expect(nodes.some((n) => n.type === `hs-${name}`)).toBe(true);
     });
   }
 });

@@ -1,56 +1,31 @@
-// What users install: `npm pack` holds the compiled nodes with their .html, locales and icons,
-// and a real examples/ folder; a real Node-RED 5 with the unpacked tarball in its userDir lists
-// all seven types with help (English and French) and the package's example flows.
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+// What Node-RED users install: `npm pack` of the Node-RED package (nodes/) holds the compiled nodes with
+// their .html, locales and icons, our shared packages built in (no package of ours for npm to fetch),
+// a real examples/ folder, the README and LICENSE, and nothing else. The palette install itself, into
+// real Node-RED 4.1 and 5, is test/nodes/palette.test.ts.
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, type EmbeddedRed, root, startRed } from "./embedded.js";
+import { assertBuilt } from "./embedded.js";
 import { OUR_NODES } from "./our-nodes.js";
+import { type PackedNodes, packNodes } from "./packed.js";
 
-const run = promisify(execFile);
 const NODES = OUR_NODES;
-const PACKAGE = "@homestream/node-red-smart-home";
 
-describe("the packed tarball", () => {
-  let files: string[];
-  let tarball: string;
-  let packDir: string;
-  let installDir: string;
-  let red: EmbeddedRed | undefined;
+describe("the packed Node-RED package", () => {
+  let packed: PackedNodes;
 
   beforeAll(async () => {
     assertBuilt();
-    packDir = await mkdtemp(join(tmpdir(), "hs-pack-"));
-    const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", packDir], {
-      cwd: root,
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: 120_000,
-    });
-    const [info] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
-    if (!info) throw new Error("npm pack printed no package");
-    files = info.files.map((f) => f.path);
-    tarball = join(packDir, info.filename);
-    // Unpacked inside the repository, so the package's own dependencies resolve from its
-    // node_modules as they would from an install's (test-artifacts/ is git-ignored).
-    await mkdir(join(root, "test-artifacts"), { recursive: true });
-    installDir = await mkdtemp(join(root, "test-artifacts", "pack-"));
-    const target = join(installDir, "node_modules", "@homestream", "node-red-smart-home");
-    await mkdir(target, { recursive: true });
-    await run("tar", ["-xzf", tarball, "-C", target, "--strip-components=1"]);
+    packed = await packNodes();
   }, 180_000);
 
   afterAll(async () => {
-    await red?.stop();
-    await rm(packDir, { recursive: true, force: true });
-    await rm(installDir, { recursive: true, force: true });
-  }, 60_000);
+    if (packed) await rm(packed.dir, { recursive: true, force: true });
+  });
 
   it("holds each node's code, editor HTML, help and labels in both languages, and icon", () => {
     for (const n of NODES) {
-      const dir = `dist/nodes/${n}`;
+      const dir = `dist/${n}`;
       for (const f of [
         `${dir}/${n}.js`,
         `${dir}/${n}.html`,
@@ -60,58 +35,44 @@ describe("the packed tarball", () => {
         `${dir}/locales/fr/${n}.html`,
         `${dir}/icons/${n}.svg`,
       ]) {
-        expect(files).toContain(f);
+        expect(packed.files).toContain(f);
       }
     }
   });
 
-  it("holds a real examples/ folder with one flow per node, and no sources or tests", () => {
-    for (const n of NODES) expect(files).toContain(`examples/nodes/${n}.json`);
+  it("holds a real examples/ folder with one flow per node, and no sources, tests or type declarations", () => {
+    for (const n of NODES) expect(packed.files).toContain(`examples/${n}.json`);
+    expect(packed.files).toContain("examples/smart-home.json");
     expect(
-      files.filter(
-        (f) => f.startsWith("test/") || f.startsWith("nodes/") || (f.endsWith(".ts") && !f.endsWith(".d.ts")),
-      ),
+      packed.files.filter((f) => f.startsWith("test/") || f.endsWith(".ts") || f.endsWith(".map")),
     ).toEqual([]);
+    expect(packed.files).toEqual(expect.arrayContaining(["LICENSE", "README.md", "package.json"]));
   });
 
-  it("installs into Node-RED 5: seven types with help, French too, and the example flows", async () => {
-    red = await startRed("node-red", {}, { userDir: installDir });
-    const sets = (await (
-      await fetch(`${red.url}/nodes`, { headers: { Accept: "application/json" } })
-    ).json()) as {
-      module: string;
-      types: string[];
-      err?: string;
-    }[];
-    const ours = sets.filter((s) => s.module === PACKAGE);
-    expect(ours.flatMap((s) => s.types).sort()).toEqual(NODES.map((n) => `hs-${n}`).sort());
-    expect(ours.filter((s) => s.err)).toEqual([]);
+  it("builds our shared packages in: no require of a package of ours that npm would have to fetch", async () => {
+    for (const lib of ["core/index.js", "core/reading.js", "simulator/index.js", "kafka/index.js"])
+      expect(packed.files).toContain(`dist/lib/${lib}`);
+    const js = packed.files.filter((f) => f.endsWith(".js"));
+    expect(js.length).toBeGreaterThan(50);
+    for (const f of js)
+      expect(await readFile(join(packed.unpacked, f), "utf8"), f).not.toMatch(/require\("@homestream\//);
+  });
 
-    const help = async (lang: string) =>
-      (
-        await fetch(`${red?.url}/nodes`, { headers: { Accept: "text/html", "Accept-Language": lang } })
-      ).text();
-    const en = await help("en-US");
-    const fr = await help("fr");
-    for (const n of NODES) {
-      expect(en).toContain(`data-help-name="hs-${n}"`);
-      expect(en).toContain(`data-template-name="hs-${n}"`);
-      expect(fr).toContain(`data-help-name="hs-${n}"`);
-    }
-    expect(en).toContain("Appends each message's payload as CSV rows");
-    expect(fr).toContain("Ajoute le contenu de chaque message sous forme de lignes CSV");
-
-    const catalog = await red.api("GET", `/locales/${PACKAGE}/hs-windowed-stats?lng=fr`);
-    expect(catalog.body).toMatchObject({ "hs-windowed-stats": { paletteLabel: "stats fenêtrées" } });
-
-    const listing = await red.api("GET", `/library/examples/flows/${PACKAGE}`);
-    expect(listing.status).toBe(200);
-    expect(listing.body).toContain("nodes");
-    const perNode = await red.api("GET", `/library/examples/flows/${PACKAGE}/nodes`);
-    expect((perNode.body as { fn: string }[]).map((e) => e.fn).sort()).toEqual([...NODES].sort());
-
-    const icon = await fetch(`${red.url}/icons/${PACKAGE}/csv-writer.svg`);
-    expect(icon.status).toBe(200);
-    expect(await icon.text()).toContain("<svg");
-  }, 120_000);
+  it("depends only on libraries, at most six, none of them a Node-RED runtime, dashboard or app part", async () => {
+    const pkg = JSON.parse(await readFile(join(packed.unpacked, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    const deps = Object.keys(pkg.dependencies);
+    expect(deps.length).toBeLessThanOrEqual(6);
+    for (const banned of [
+      "node-red",
+      "@flowfuse/node-red-dashboard",
+      "aedes",
+      "express",
+      "pino",
+      "prom-client",
+    ])
+      expect(deps).not.toContain(banned);
+    expect(deps.filter((d) => d.startsWith("@homestream/"))).toEqual([]);
+  });
 });

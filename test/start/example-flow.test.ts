@@ -26,7 +26,7 @@ function coreTypes(): Set<string> {
 
 const allowed = new Set([
   ...coreTypes(),
-  ...Object.keys(pkg(ROOT)["node-red"].nodes),
+  ...Object.keys(pkg(path.join(ROOT, "nodes"))["node-red"].nodes),
   ...Object.keys(pkg(path.join(ROOT, "node_modules", "@flowfuse", "node-red-dashboard"))["node-red"].nodes),
 ]);
 

@@ -2,9 +2,10 @@
 // home/<room>/<sensor_type>, like a house full of devices; a malformed event's payload verbatim, so the
 // bridge's dead-letter path gets exercised too. A bounded number of publishes wait for their
 // acknowledgement at once (backpressure towards the simulator).
+
+import type { TimedReading } from "@homestream/core/reading";
+import type { SimEvent } from "@homestream/simulator/events";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import type { TimedReading } from "../core/reading.js";
-import type { SimEvent } from "../simulator/events.js";
 
 export interface MqttPublisherOptions {
   /** 0: fire and forget; 1: each publish waits for the broker's PUBACK (default 1). */

@@ -1,12 +1,12 @@
 // The simulator's MQTT output into the bridge: every reading arrives keyed by room, a malformed
 // payload is dead-lettered, QoS 1 publishes are all acknowledged.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MqttPublisher, publishReadings } from "../../bridge/mqtt-publisher.js";
+import { MqttPublisher, publishReadings } from "../../cli/mqtt-publisher.js";
 import type { SimOutput } from "../../cli/sim-output.js";
 import type { TimedReading } from "../../core/reading.js";
 import type { SimEvent } from "../../simulator/events.js";
-import { reading, startTestBridge, type TestBridge } from "./helpers.js";
-import { MemorySink } from "./memory-sink.js";
+import { reading, startTestBridge, type TestBridge } from "../bridge/helpers.js";
+import { MemorySink } from "../bridge/memory-sink.js";
 
 describe("publishReadings", () => {
   let t: TestBridge;
