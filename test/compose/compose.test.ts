@@ -101,11 +101,18 @@ describe("Dockerfile", () => {
     );
     expect(sources.length).toBeGreaterThan(5);
     for (const s of sources) expect(existsSync(path.join(ROOT, s)), s).toBe(true);
-    // Every source folder the TypeScript build compiles is copied.
+    // Every source folder the TypeScript build compiles is copied: the app's and each workspace package.
     const tsconfig = JSON.parse(readFileSync(path.join(ROOT, "tsconfig.json"), "utf8")) as {
       include: string[];
+      references: { path: string }[];
     };
     for (const dir of tsconfig.include) expect(sources, dir).toContain(dir);
+    for (const ref of tsconfig.references) expect(sources, ref.path).toContain(ref.path);
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { workspaces: string[] };
+    for (const ws of pkg.workspaces) expect(sources, ws).toContain(ws);
+    // Workspace packages are in place before `npm ci`, which links them.
+    const ci = build.indexOf("RUN npm ci");
+    for (const ws of pkg.workspaces) expect(build.indexOf(`COPY ${ws} ${ws}`), ws).toBeLessThan(ci);
   });
 
   it("runs the built CLI as an unprivileged user", () => {
