@@ -4,6 +4,7 @@
 // QoS 0: one attempt, through a bounded number of records in flight; beyond it records are dropped
 // and counted, so a dead Kafka cannot grow memory.
 import { setTimeout as sleep } from "node:timers/promises";
+import { backoffDelay } from "@homestream/kafka/backoff";
 import Denque from "denque";
 import type { Logger } from "./logger.js";
 import type { BridgeMetrics } from "./metrics.js";
@@ -222,14 +223,13 @@ export class Delivery {
       }
       this.metrics.sendRetries.inc();
       this.#logSendError(err, record.topic, true);
-      const base = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(attempt, 20));
       const run = () => this.#attempt(record, isReading, attempt + 1, done);
       const timer = setTimeout(
         () => {
           this.#retries.delete(timer);
           run();
         },
-        base * (0.8 + 0.4 * Math.random()),
+        backoffDelay(attempt, this.options.retryBaseMs, this.options.retryMaxMs),
       );
       this.#retries.set(timer, run);
     });

@@ -5,6 +5,7 @@
 //       allow: [home/kitchen]
 import { randomBytes } from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
+import { describeZodError } from "@homestream/core/issues";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { z } from "zod";
 import { hashPassword, isPasswordHash, verifyPassword } from "./password-hash.js";
@@ -92,7 +93,7 @@ function parseUsersText(file: string, text: string): UserEntry[] {
   }
   const result = usersFileSchema.safeParse(data ?? {});
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `${i.path.map(String).join(".") || "(file)"}: ${i.message}`);
+    const lines = [describeZodError(result.error, { whole: "(file)" })];
     throw new UsersFileError(`users file ${file}: ${lines.join("; ")}`);
   }
   return result.data.users;
@@ -134,9 +135,7 @@ export async function addUser(file: string, user: NewUser): Promise<{ replaced: 
     allow: [...user.allow],
   });
   if (!entry.success) {
-    throw new UsersFileError(
-      entry.error.issues.map((i) => `${i.path.map(String).join(".")}: ${i.message}`).join("; "),
-    );
+    throw new UsersFileError(describeZodError(entry.error));
   }
   const replaced = users.some((u) => u.username === user.username);
   users = [...users.filter((u) => u.username !== user.username), entry.data];

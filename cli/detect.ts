@@ -3,6 +3,7 @@
 // a presence age is measured against the readings' timestamps, never the wall clock.
 
 import { parseDuration } from "@homestream/core/duration";
+import { formatIssues } from "@homestream/core/issues";
 import { LightPresenceDetector, parseLightPresenceOptions } from "@homestream/core/light-presence";
 import { Command, Option } from "commander";
 import { UsageError } from "./errors.js";
@@ -38,7 +39,7 @@ function detectorFrom(flags: DetectFlags): LightPresenceDetector {
         : durationFlag("--presence-max-age", flags.presenceMaxAge),
   });
   if (!parsed.ok) {
-    const text = parsed.issues.map((i) => `${FLAG_OF[i.field] ?? i.field}: ${i.message}`).join("; ");
+    const text = formatIssues(parsed.issues, { nameOf: (f) => FLAG_OF[f] });
     throw new UsageError(text);
   }
   return new LightPresenceDetector(parsed.value);

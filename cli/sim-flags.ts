@@ -2,6 +2,7 @@
 // faults, how it is paced on the wall clock and when it stops. Every bad flag is a UsageError
 // naming it. The clock and the seed source are passed in, so the defaults are testable.
 import { parseDuration } from "@homestream/core/duration";
+import { formatIssues } from "@homestream/core/issues";
 import { parseTimestamp, toIso } from "@homestream/core/time";
 import {
   FAULT_KINDS,
@@ -237,11 +238,7 @@ export function planSim(flags: SimFlags, env: SimEnvironment): SimPlan {
     };
   } catch (err) {
     if (!(err instanceof SimOptionsError)) throw err;
-    throw new UsageError(
-      err.issues
-        .map((i) => `${FLAG_OF_FIELD[i.field.split(".")[0] ?? ""] ?? i.field}: ${i.message}`)
-        .join("; "),
-    );
+    throw new UsageError(formatIssues(err.issues, { nameOf: (f) => FLAG_OF_FIELD[f.split(".")[0] ?? ""] }));
   }
 }
 

@@ -2,8 +2,7 @@
 // simulator's, kafka-in's, another node's output): exactly the schema's normalised form. For those
 // alone this check gives the very result the schema would, without its cost; anything else, valid
 // or not, goes through the schema. A property test holds the two together.
-import type { TimedReading } from "./reading.js";
-import { BINARY_SENSOR_TYPES, CONTROL, MAX_NAME_LENGTH } from "./reading-rules.js";
+import { BINARY_SENSOR_TYPES, CONTROL, MAX_NAME_LENGTH, type TimedReading } from "./reading-rules.js";
 
 function isName(v: unknown): v is string {
   return typeof v === "string" && v.length > 0 && v.length <= MAX_NAME_LENGTH && !CONTROL.test(v);

@@ -1,6 +1,7 @@
 export * from "./csv-record.js";
 export * from "./csv-row.js";
 export * from "./duration.js";
+export { describeZodError, type FieldIssue, fieldIssues, type IssueWording } from "./issues.js";
 export * from "./light-presence.js";
 export * from "./payload-adapters.js";
 export * from "./reading.js";

@@ -28,6 +28,7 @@
 //   A long jump in event time emits one per interval skipped.
 import { z } from "zod";
 import { DeadlineHeap, isDue, type Scheduled } from "./deadline-heap.js";
+import { fieldIssues, formatIssues } from "./issues.js";
 import type { ReadingIssue, TimedReading } from "./reading.js";
 import { describeType, toIso } from "./time.js";
 
@@ -121,7 +122,7 @@ export function parseLightPresenceOptions(input: unknown = {}): OptionsResult {
   if (!r.success) {
     return {
       ok: false,
-      issues: r.error.issues.map((i) => ({ field: i.path.map(String).join("."), message: i.message })),
+      issues: fieldIssues(r.error.issues),
     };
   }
   return {
@@ -167,7 +168,7 @@ export class LightPresenceDetector {
   constructor(options: LightPresenceOptions = {}) {
     const parsed = parseLightPresenceOptions(options);
     if (!parsed.ok) {
-      const text = parsed.issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join("; ");
+      const text = formatIssues(parsed.issues);
       throw new RangeError(`invalid light-presence options: ${text}`);
     }
     this.options = parsed.value;

@@ -1,4 +1,20 @@
-// The limits of a reading's fields, shared by the schema and its canonical fast path.
+// A reading's shape and the limits of its fields, shared by the schema (reading.ts) and its canonical
+// fast path (canonical-reading.ts), which reading.ts uses: the dependency runs one way.
+
+export interface Reading {
+  room: string;
+  sensor_type: string;
+  value: number;
+  /** ISO 8601 with `Z`, always. */
+  timestamp: string;
+  device_id: string;
+}
+
+/** A validated reading and its event time in epoch milliseconds. */
+export interface TimedReading {
+  reading: Reading;
+  time: number;
+}
 
 export const CORE_SENSOR_TYPES = ["temperature", "humidity", "presence", "light"] as const;
 export const BINARY_SENSOR_TYPES: ReadonlySet<string> = new Set(["presence", "light"]);

@@ -2,23 +2,14 @@
 // This zod schema is its single definition; every entry point parses through it.
 import { z } from "zod";
 import { canonicalReading } from "./canonical-reading.js";
-import { BINARY_SENSOR_TYPES, CONTROL, MAX_NAME_LENGTH } from "./reading-rules.js";
+import { fieldIssues } from "./issues.js";
+
+export { formatIssues } from "./issues.js";
+
+import { BINARY_SENSOR_TYPES, CONTROL, MAX_NAME_LENGTH, type TimedReading } from "./reading-rules.js";
 import { assertTimeZone, clip, describeType, parseTimestamp, toIso } from "./time.js";
 
-export interface Reading {
-  room: string;
-  sensor_type: string;
-  value: number;
-  /** ISO 8601 with `Z`, always. */
-  timestamp: string;
-  device_id: string;
-}
-
-/** A validated reading and its event time in epoch milliseconds. */
-export interface TimedReading {
-  reading: Reading;
-  time: number;
-}
+export type { Reading, TimedReading } from "./reading-rules.js";
 
 export interface ReadingIssue {
   /** Dotted path of the offending field, or "" for the whole payload. */
@@ -121,13 +112,8 @@ export function parseReading(input: unknown, options: ReadingOptions = {}): Pars
   if (result.success) return { ok: true, value: result.data };
   return {
     ok: false,
-    issues: result.error.issues.map((i) => ({ field: i.path.map(String).join("."), message: i.message })),
+    issues: fieldIssues(result.error.issues),
   };
-}
-
-/** "value: must be a finite number, got string; timestamp: is required" */
-export function formatIssues(issues: readonly ReadingIssue[]): string {
-  return issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join("; ");
 }
 
 /** Parses a JSON text into a reading; JSON syntax errors are reported like schema issues. */

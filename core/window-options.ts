@@ -1,6 +1,7 @@
 // Options of the window engine (see shared design, "Window results"): one zod schema, checked
 // once when an engine is built, so a bad node config or CLI flag is reported by field name.
 import { z } from "zod";
+import { fieldIssues, formatIssues } from "./issues.js";
 import { describeType } from "./time.js";
 
 /** Reading fields a window result can be grouped by, in the order they appear in a result. */
@@ -119,10 +120,7 @@ export function parseWindowOptions(input: unknown): WindowOptionsResult {
   if (!r.success) {
     return {
       ok: false,
-      issues: r.error.issues.map((i) => ({
-        field: i.path.map(String).join("."),
-        message: i.code === "unrecognized_keys" ? `unknown option(s): ${i.keys.join(", ")}` : i.message,
-      })),
+      issues: fieldIssues(r.error.issues, (keys) => `unknown option(s): ${keys.join(", ")}`),
     };
   }
   const o = r.data;
@@ -146,9 +144,7 @@ export function parseWindowOptions(input: unknown): WindowOptionsResult {
 export class WindowOptionsError extends RangeError {
   readonly issues: readonly OptionIssue[];
   constructor(issues: readonly OptionIssue[]) {
-    super(
-      `invalid window options: ${issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join("; ")}`,
-    );
+    super(`invalid window options: ${formatIssues(issues)}`);
     this.name = "WindowOptionsError";
     this.issues = issues;
   }

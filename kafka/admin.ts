@@ -1,4 +1,6 @@
 // Topic check/creation through the admin client.
+
+import { describeZodError } from "@homestream/core/issues";
 import type { Kafka } from "kafkajs";
 import { KafkaConfigError, topicName } from "./config.js";
 import type { KafkaLogger } from "./logger.js";
@@ -26,7 +28,7 @@ export async function ensureTopic(
 ): Promise<EnsureTopicResult> {
   const { topic, partitions = 1, replicationFactor } = options;
   const valid = topicName.safeParse(topic);
-  if (!valid.success) throw new KafkaConfigError(`topic "${topic}": ${valid.error.issues[0]?.message}`);
+  if (!valid.success) throw new KafkaConfigError(`topic "${topic}": ${describeZodError(valid.error)}`);
   if (!Number.isInteger(partitions) || partitions < 1) {
     throw new KafkaConfigError(`partitions: must be a whole number >= 1, got ${partitions}`);
   }

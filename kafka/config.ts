@@ -1,5 +1,7 @@
 // One zod schema per configuration shape of the Kafka layer: the connection, the producer, the consumer.
 // Configuration is validated once, when a client/producer/consumer is created; errors name the field.
+
+import { describeZodError } from "@homestream/core/issues";
 import { z } from "zod";
 
 /** A configuration the layer cannot work with; the message names each offending field. */
@@ -148,9 +150,5 @@ export type ConsumerConfig = z.output<typeof consumerConfigSchema>;
 export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, label: string): z.output<S> {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
-    const field = [label, ...issue.path.map(String)].join(".");
-    return `${field}: ${issue.message}`;
-  });
-  throw new KafkaConfigError(lines.join("; "));
+  throw new KafkaConfigError(describeZodError(result.error, { prefix: label, whole: label }));
 }

@@ -11,6 +11,7 @@
 // first attempt: with the same producer id and sequence numbers the broker recognises a batch it
 // already wrote (its response was lost) and answers with the original offsets instead of writing twice.
 import { EventEmitter } from "node:events";
+import { describeZodError } from "@homestream/core/issues";
 import {
   CompressionTypes,
   type Kafka,
@@ -190,7 +191,7 @@ export class KafkaProducer extends EventEmitter<{ status: [ProducerStatus] }> {
     if (!this.#validTopics.has(topic)) {
       const parsed = topicName.safeParse(topic);
       if (!parsed.success) {
-        done(new InvalidRecordError(`topic "${topic}": ${parsed.error.issues[0]?.message}`), -1, -1);
+        done(new InvalidRecordError(`topic "${topic}": ${describeZodError(parsed.error)}`), -1, -1);
         return;
       }
       this.#validTopics.add(topic);

@@ -2,6 +2,7 @@
 // names the field (`rate: must be greater than 0`), so the CLI and the Node-RED node can say
 // which setting is wrong.
 
+import { fieldIssues, formatIssues } from "@homestream/core/issues";
 import { assertTimeZone } from "@homestream/core/time";
 import { z } from "zod";
 
@@ -112,12 +113,12 @@ export interface OptionIssue {
 export class SimOptionsError extends Error {
   override name = "SimOptionsError";
   constructor(readonly issues: OptionIssue[]) {
-    super(issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join("; "));
+    super(formatIssues(issues));
   }
 }
 
 function toIssues(error: z.ZodError): OptionIssue[] {
-  return error.issues.map((i) => ({ field: i.path.map(String).join("."), message: i.message }));
+  return fieldIssues(error.issues);
 }
 
 /** Validates options (filling defaults) or throws a SimOptionsError naming each bad field. */

@@ -2,6 +2,7 @@
 // matters most lives here: nothing listens beyond loopback without credentials guarding it.
 import path from "node:path";
 import { isLoopbackHost } from "@homestream/bridge/access-policy";
+import { describeZodError } from "@homestream/core/issues";
 import { z } from "zod";
 
 export const FLOW_CHOICES = ["local", "kafka", "none"] as const;
@@ -81,10 +82,7 @@ export class StartOptionsError extends Error {
 export function parseStartOptions(input: unknown, cwd: string): StartOptions {
   const r = startOptionsSchema.safeParse(input);
   if (!r.success) {
-    const text = r.error.issues
-      .map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message))
-      .join("; ");
-    throw new StartOptionsError(text);
+    throw new StartOptionsError(describeZodError(r.error));
   }
   const o = r.data;
   return {

@@ -2,6 +2,7 @@
 // at deploy, by one zod schema per node. Errors name the field in the user's words.
 
 import { parseDuration } from "@homestream/core/duration";
+import { describeZodError } from "@homestream/core/issues";
 import { assertTimeZone } from "@homestream/core/time";
 import { z } from "zod";
 
@@ -17,10 +18,7 @@ export class NodeConfigError extends Error {
 export function parseConfig<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
-  const text = r.error.issues
-    .map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message))
-    .join("; ");
-  throw new NodeConfigError(`invalid configuration: ${text}`);
+  throw new NodeConfigError(`invalid configuration: ${describeZodError(r.error)}`);
 }
 
 // zod 4 reports a missing key as "expected nonoptional" even when a transform would default it;

@@ -1,6 +1,7 @@
 // The windowed-stats configuration as the editor saves it, validated once at deploy: the window
 // engine's options (core/window-options.ts) plus the node's own wall-clock timers.
 
+import { formatIssues } from "@homestream/core/issues";
 import type { GroupColumn } from "@homestream/core/window-options";
 import { parseWindowOptions, type WindowOptions } from "@homestream/core/window-options";
 import { z } from "zod";
@@ -53,7 +54,7 @@ export function windowedStatsConfig(def: unknown): WindowedStatsConfig {
   const checked = parseWindowOptions(engine);
   if (!checked.ok) {
     const names: Record<string, string> = { windowMs: "window", slideMs: "slide", offsetMs: "offset" };
-    const text = checked.issues.map((i) => `${names[i.field] ?? i.field}: ${i.message}`).join("; ");
+    const text = formatIssues(checked.issues, { nameOf: (f) => names[f] });
     throw new NodeConfigError(`invalid configuration: ${text}`);
   }
   return { engine, triggerMs: c.trigger, idleMs: c.idle, timeZone: c.timeZone };
