@@ -96,13 +96,30 @@ export function invalidNodes(page: Page): Promise<string[]> {
   });
 }
 
-/** Clicks Deploy and returns the notification text that follows (success or error). */
+/**
+ * Clicks Deploy and returns the notification text that follows (success or error). Earlier
+ * notifications fade out meanwhile, so the new one is found by what it says, not by its position; a
+ * confirmation Node-RED asks first (e.g. about nodes it finds unconfigured) is answered and reported.
+ */
 export async function deploy(page: Page): Promise<string> {
-  const notes = page.locator(".red-ui-notification");
-  const before = await notes.count();
+  const said = page.locator(".red-ui-notification", { hasText: /deploy/i });
+  const before = await said.count();
   await page.locator("#red-ui-header-button-deploy").click();
-  const note = notes.nth(before);
-  await note.waitFor({ state: "visible", timeout: 20_000 });
+  const confirm = page.locator("#red-ui-deploy-confirm-dialog, .red-ui-deploy-dialog-confirm-button").first();
+  const note = said.nth(before);
+  try {
+    await Promise.race([
+      note.waitFor({ state: "visible", timeout: 30_000 }),
+      confirm.waitFor({ timeout: 30_000 }),
+    ]);
+  } catch (err) {
+    const shot = await screenshot(page, "deploy-failed.png");
+    throw new Error(`${(err as Error).message} (the page: ${shot})`);
+  }
+  if (!(await note.isVisible())) {
+    const question = (await page.locator(".ui-dialog:visible").first().textContent()) ?? "";
+    throw new Error(`deploy asked for confirmation: ${question.trim().slice(0, 300)}`);
+  }
   return (await note.textContent()) ?? "";
 }
 
@@ -121,5 +138,9 @@ export async function importExample(page: Page, name: string): Promise<string> {
   await page.locator("#red-ui-clipboard-dialog-ok").click();
   const note = notes.nth(before);
   await note.waitFor({ state: "visible", timeout: 10_000 });
-  return (await note.textContent()) ?? "";
+  const text = (await note.textContent()) ?? "";
+  // Nodes imported into the open flow follow the pointer until a click drops them.
+  await page.mouse.move(700, 700);
+  await page.locator("#red-ui-workspace-chart").click({ position: { x: 500, y: 650 } });
+  return text;
 }
