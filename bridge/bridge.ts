@@ -107,6 +107,7 @@ export class Bridge {
         maxPacketBytes: c.mqtt.maxPayloadBytes * 4 + 65_536,
         metrics: this.metrics,
         log,
+        dataDir: c.mqtt.dataDir,
       });
       this.#broker = broker;
       await broker.start();
