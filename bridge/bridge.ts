@@ -108,6 +108,8 @@ export class Bridge {
         metrics: this.metrics,
         log,
         dataDir: c.mqtt.dataDir,
+        mapping: compileMapping(c.rules, c.kafka.topic),
+        timeZone: c.timeZone,
       });
       this.#broker = broker;
       await broker.start();

@@ -15,7 +15,9 @@ import type { Duplex } from "node:stream";
 import type { Aedes, AedesOptions, Client, PublishPacket, Subscription } from "aedes" with {
   "resolution-mode": "import",
 };
+import type { TopicMapping } from "../core/topic-mapping.js";
 import type { AccessPolicy, ListenerInfo } from "./access-policy.js";
+import { AvailabilityAnnouncer } from "./availability-announcer.js";
 import type { IngestPort } from "./ingest.js";
 import type { Logger } from "./logger.js";
 import type { BridgeMetrics } from "./metrics.js";
@@ -37,6 +39,9 @@ export interface EmbeddedBrokerOptions {
    * aedes-persistence-level), so they survive a restart; undefined: kept in memory.
    */
   dataDir?: string;
+  /** The mapping rules: availability messages are announced as readings (availability-announcer.ts). */
+  mapping?: TopicMapping;
+  timeZone?: string;
 }
 
 type AuthError = Error & { returnCode: number };
@@ -56,6 +61,7 @@ export class EmbeddedBroker {
   readonly #emptyIdKeepsSession = new WeakSet<Client>();
   readonly #willTopicOf = new WeakMap<Client, string>();
   #persistence: { destroy(): Promise<void> } | undefined;
+  #announcer: AvailabilityAnnouncer | undefined;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {}
 
@@ -86,6 +92,18 @@ export class EmbeddedBroker {
       hooks.persistence = this.#persistence;
     }
     const aedes = await Aedes.createBroker(hooks);
+    if (this.options.mapping)
+      this.#announcer = AvailabilityAnnouncer.for(
+        this.options.mapping,
+        this.options.timeZone ?? "UTC",
+        (topic, text) =>
+          aedes.publish(
+            { cmd: "publish", topic, payload: Buffer.from(text), qos: 1, retain: true, dup: false },
+            (err) => {
+              if (err) this.options.log.warn({ topic, err: err.message }, "availability not announced");
+            },
+          ),
+      );
     const gauge = () => this.options.metrics.connections.set(aedes.connectedClients);
     aedes.on("client", gauge);
     aedes.on("clientDisconnect", (client) => {
@@ -253,6 +271,7 @@ export class EmbeddedBroker {
       clientIdAssigned: this.#assignedIds.has(client),
       receivedAt: Date.now(),
     };
+    this.#announcer?.observe(msg);
     if (packet.qos === 0) {
       const waiting = this.options.ingest.bestEffort(msg);
       if (waiting) waiting.then(() => done(null));
@@ -309,6 +328,7 @@ export class EmbeddedBroker {
       receivedAt: Date.now(),
     };
     if (clientId === undefined) delete msg.clientId;
+    this.#announcer?.observe(msg);
     if (msg.qos === 0) this.options.ingest.bestEffort(msg);
     else
       this.options.ingest.reliable(msg).then(

@@ -393,6 +393,29 @@ describe("device availability", () => {
     ]);
   });
 
+  it("is announced to flows as a retained availability reading on home/<room>/availability", async () => {
+    const b = await broker({ rules, unmatched: "ignore" });
+    const flow = await client(b.url);
+    await flow.subscribeAsync("home/+/+", { qos: 1 });
+    const announced = nextMessage(flow, "home/kitchen/availability");
+    const pub = await client(b.url);
+    await pub.publishAsync("tele/kitchen/plug1/LWT", "Offline", { qos: 1, retain: true });
+    const live = await announced;
+    expect(JSON.parse(live.payload)).toMatchObject({
+      room: "kitchen",
+      sensor_type: "availability",
+      value: 0,
+      device_id: "plug1",
+    });
+    // Retained: a flow that connects later (Node-RED restarted) learns it too.
+    const later = await client(b.url);
+    const retained = nextMessage(later, "home/kitchen/availability");
+    await later.subscribeAsync("home/+/+", { qos: 1 });
+    expect(await retained).toMatchObject({ payload: live.payload, retain: true });
+    // The announcement is the broker's own: it is not ingested again (one record, the LWT's).
+    expect(b.sink.values()).toHaveLength(1);
+  });
+
   it("a message on an availability topic that says neither online nor offline is a dead letter naming why", async () => {
     const b = await broker({ rules });
     const pub = await client(b.url);
