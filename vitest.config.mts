@@ -12,7 +12,8 @@ import { defineConfig } from "vitest/config";
 
 const kafkaSuites = ["test/kafka/**/*.test.ts", "test/**/*.kafka.test.ts"];
 const e2eSuites = [
-  "test/browser/**/*.test.ts", "test/cli/start.test.ts",
+  "test/browser/**/*.test.ts",
+  "test/cli/start.test.ts",
   "test/cli/start-broker.test.ts",
   "test/nodes/palette.test.ts",
 ];

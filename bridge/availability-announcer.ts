@@ -4,9 +4,9 @@
 // That is the topic shape flows already subscribe to for readings (`home/+/+`), so the example flow's
 // light-presence detector sees a device go offline without Kafka. The announcement is the broker's own
 // publish: it does not pass through authorizePublish, so it is not ingested a second time.
-import { adaptPayload } from "../core/payload-adapters.js";
-import type { Reading } from "../core/reading.js";
-import { readingDefaults, sourceVars, type TopicMapping } from "../core/topic-mapping.js";
+import { adaptPayload } from "@homestream/core/payload-adapters";
+import type { Reading } from "@homestream/core/reading";
+import { readingDefaults, sourceVars, type TopicMapping } from "@homestream/core/topic-mapping";
 import type { InboundMessage } from "./records.js";
 
 /** Topics remembered (whether an availability rule reads them); beyond, the memory starts over. */

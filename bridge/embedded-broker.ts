@@ -12,10 +12,10 @@
 import { mkdir } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import type { TopicMapping } from "@homestream/core/topic-mapping";
 import type { Aedes, AedesOptions, Client, PublishPacket, Subscription } from "aedes" with {
   "resolution-mode": "import",
 };
-import type { TopicMapping } from "../core/topic-mapping.js";
 import type { AccessPolicy, ListenerInfo } from "./access-policy.js";
 import { AvailabilityAnnouncer } from "./availability-announcer.js";
 import type { IngestPort } from "./ingest.js";
