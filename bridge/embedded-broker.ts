@@ -88,7 +88,15 @@ export class EmbeddedBroker {
       await mkdir(this.options.dataDir, { recursive: true });
       const { ClassicLevel } = await import("classic-level");
       const { default: LevelPersistence } = await import("aedes-persistence-level/asyncPersistence.js");
-      this.#persistence = new LevelPersistence(new ClassicLevel(this.options.dataDir));
+      const db = new ClassicLevel(this.options.dataDir);
+      try {
+        await db.open();
+      } catch (err) {
+        // LevelDB takes a lock: the usual cause is a second process on the same data directory.
+        const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
+        throw new Error(`the MQTT data directory ${this.options.dataDir} cannot be opened: ${cause}`);
+      }
+      this.#persistence = new LevelPersistence(db);
       hooks.persistence = this.#persistence;
     }
     const aedes = await Aedes.createBroker(hooks);
@@ -271,11 +279,15 @@ export class EmbeddedBroker {
       clientIdAssigned: this.#assignedIds.has(client),
       receivedAt: Date.now(),
     };
-    this.#announcer?.observe(msg);
+    // An availability message is announced after it (aedes publishes it when `done` allows it).
+    const accept = () => {
+      done(null);
+      this.#announcer?.observe(msg);
+    };
     if (packet.qos === 0) {
       const waiting = this.options.ingest.bestEffort(msg);
-      if (waiting) waiting.then(() => done(null));
-      else done(null);
+      if (waiting) waiting.then(accept);
+      else accept();
       return;
     }
     let acks = this.#acksOf.get(client);
@@ -287,7 +299,7 @@ export class EmbeddedBroker {
     this.options.ingest.reliable(msg).then(
       (delivered) =>
         release(() =>
-          done(delivered ? null : new Error("not acknowledged by Kafka before the bridge stopped")),
+          delivered ? accept() : done(new Error("not acknowledged by Kafka before the bridge stopped")),
         ),
       (err: Error) => release(() => done(err)),
     );
@@ -328,7 +340,6 @@ export class EmbeddedBroker {
       receivedAt: Date.now(),
     };
     if (clientId === undefined) delete msg.clientId;
-    this.#announcer?.observe(msg);
     if (msg.qos === 0) this.options.ingest.bestEffort(msg);
     else
       this.options.ingest.reliable(msg).then(
@@ -339,5 +350,6 @@ export class EmbeddedBroker {
         (err: Error) => this.options.log.warn({ topic, err: err.message }, "a will did not reach Kafka"),
       );
     done(null);
+    this.#announcer?.observe(msg);
   }
 }

@@ -453,4 +453,13 @@ describe("retained state and sessions across a restart (mqtt.dataDir)", () => {
     const queued = await nextMessage(back, "cmnd/lamp/POWER");
     expect(queued).toEqual({ payload: "OFF", qos: 1, retain: false });
   });
+
+  it("a second broker on the same data directory is refused with a message naming it", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "hs-broker-data-"));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    await broker({ mqtt: { dataDir } });
+    await expect(broker({ mqtt: { dataDir } })).rejects.toThrow(
+      `the MQTT data directory ${dataDir} cannot be opened`,
+    );
+  });
 });
