@@ -279,7 +279,7 @@ export class EmbeddedBroker {
       clientIdAssigned: this.#assignedIds.has(client),
       receivedAt: Date.now(),
     };
-    // An availability message is announced after it (aedes publishes it when `done` allows it).
+    // An availability message is announced once it is accepted.
     const accept = () => {
       done(null);
       this.#announcer?.observe(msg);
