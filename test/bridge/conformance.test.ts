@@ -174,30 +174,36 @@ describe("wills", () => {
   it("are published on keepalive expiry with their QoS and retain flag, to mqtt.js and mosquitto_sub", async () => {
     const b = await broker();
     const sub = await client(b.url);
-    await sub.subscribeAsync("devices/#", { qos: 1 });
-    const viaMqttJs = nextMessage(sub, "devices/plug1/status");
-    const mosq = mosquittoSub(b.port, "devices/#", 1);
+    await sub.subscribeAsync("devices/#", { qos: 2 });
+    const qosList = [0, 1, 2] as const;
+    const viaMqttJs = qosList.map((qos) => nextMessage(sub, `devices/plug${qos}/status`));
+    const mosq = mosquittoSub(b.port, "devices/#", qosList.length);
     await mosq.ready;
-    // A device that connects with keepalive 1 s and then says nothing: the broker must give up on it
-    // after 1.5 keepalives [MQTT-3.1.2-24] and publish its will.
-    const dev = await rawClient(b.port);
-    dev.send({
-      cmd: "connect",
-      protocolId: "MQTT",
-      protocolVersion: 4,
-      clean: true,
-      clientId: "plug1",
-      keepalive: 1,
-      will: { topic: "devices/plug1/status", payload: Buffer.from("offline"), qos: 1, retain: true },
-    });
-    expect(await dev.next("connack")).toMatchObject({ returnCode: 0 });
-    expect(await viaMqttJs).toEqual({ payload: "offline", qos: 1, retain: false });
-    expect(await mosq.lines).toEqual(["devices/plug1/status offline"]);
-    // Retained: a subscriber that comes later gets it too.
+    // Devices that connect with keepalive 1 s and then say nothing: the broker must give up on them
+    // after 1.5 keepalives [MQTT-3.1.2-24] and publish their wills, whatever their QoS.
+    for (const qos of qosList) {
+      const dev = await rawClient(b.port);
+      dev.send({
+        cmd: "connect",
+        protocolId: "MQTT",
+        protocolVersion: 4,
+        clean: true,
+        clientId: `plug${qos}`,
+        keepalive: 1,
+        will: { topic: `devices/plug${qos}/status`, payload: Buffer.from("offline"), qos, retain: true },
+      });
+      expect(await dev.next("connack")).toMatchObject({ returnCode: 0 });
+    }
+    // Delivered live with the will's QoS; retain is 0 on live delivery [MQTT-3.3.1-9].
+    expect(await Promise.all(viaMqttJs)).toEqual(
+      qosList.map((qos) => ({ payload: "offline", qos, retain: false })),
+    );
+    expect((await mosq.lines).sort()).toEqual(qosList.map((qos) => `devices/plug${qos}/status offline`));
+    // Retained: a subscriber that comes later gets them too.
     const late = await client(b.url);
-    const retained = nextMessage(late, "devices/plug1/status");
-    await late.subscribeAsync("devices/plug1/status", { qos: 1 });
-    expect(await retained).toEqual({ payload: "offline", qos: 1, retain: true });
+    const retained = nextMessage(late, "devices/plug2/status");
+    await late.subscribeAsync("devices/plug2/status", { qos: 2 });
+    expect(await retained).toEqual({ payload: "offline", qos: 2, retain: true });
   });
 
   it("are published when the socket drops and when the client id is taken over, not after DISCONNECT", async () => {
