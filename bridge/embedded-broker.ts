@@ -199,7 +199,8 @@ export class EmbeddedBroker {
               { clientId: client.id, username, topic: willTopic },
               "connection refused: will topic not allowed by ACL",
             );
-            // Refused now rather than dropped later, when nobody could be told (as Mosquitto does).
+            // Refused now rather than dropped later, when nobody could be told (MQTT 3.1.1 §3.1.4 lets a
+            // server check authorization at CONNECT and answer with a non-zero return code).
             done(authError(`not authorized to publish the will to ${willTopic}`, 5), false);
             return;
           }
