@@ -11,7 +11,12 @@ import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
 const kafkaSuites = ["test/kafka/**/*.test.ts", "test/**/*.kafka.test.ts"];
-const e2eSuites = ["test/browser/**/*.test.ts", "test/cli/start.test.ts", "test/nodes/palette.test.ts"];
+const e2eSuites = [
+  "test/browser/**/*.test.ts",
+  "test/cli/start.test.ts",
+  "test/cli/start-broker.test.ts",
+  "test/nodes/palette.test.ts",
+];
 
 // Our workspace packages resolve to their TypeScript sources in tests (the "source" condition of their
 // exports), so a test and the code under test share one copy of each module. Only for the modules vitest

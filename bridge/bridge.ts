@@ -107,6 +107,9 @@ export class Bridge {
         maxPacketBytes: c.mqtt.maxPayloadBytes * 4 + 65_536,
         metrics: this.metrics,
         log,
+        dataDir: c.mqtt.dataDir,
+        mapping: compileMapping(c.rules, c.kafka.topic),
+        timeZone: c.timeZone,
       });
       this.#broker = broker;
       await broker.start();

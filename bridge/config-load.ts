@@ -91,6 +91,19 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
     description: "largest payload in bytes; larger ones are dead-lettered (default 262144)",
   },
   {
+    flag: "mqtt-data-dir",
+    path: ["mqtt", "dataDir"],
+    kind: "string",
+    description: "keep retained messages and persistent sessions in this directory (default: in memory)",
+  },
+  {
+    flag: "unmatched",
+    path: ["unmatched"],
+    kind: "string",
+    description:
+      "a topic no rule matches: dead-letter (default; every message should be a reading) or ignore (routed to subscribers only)",
+  },
+  {
     flag: "external",
     path: ["external", "url"],
     kind: "string",
@@ -170,6 +183,7 @@ export function optionKey(flag: string): string {
 // Paths in the file are relative to the file, not to wherever the bridge was started from.
 const FILE_PATHS: readonly (readonly string[])[] = [
   ["mqtt", "users"],
+  ["mqtt", "dataDir"],
   ["mqtt", "tls", "key"],
   ["mqtt", "tls", "cert"],
   ["mqtt", "tls", "ca"],
@@ -257,6 +271,8 @@ export async function readConfigFile(file: string): Promise<Raw> {
 }
 
 export interface ConfigSources {
+  /** A command's own defaults, below every other source (`homestream start`'s differ from the bridge's). */
+  defaults?: Raw;
   /** Configuration file (JSON or YAML). */
   file?: string;
   /** Usually process.env. */
@@ -270,9 +286,9 @@ export interface ConfigSources {
 /** Merges the sources and validates the result; throws BridgeConfigError naming field and source. */
 export async function loadBridgeConfig(sources: ConfigSources): Promise<BridgeConfig> {
   const origin = new Map<string, string>();
-  let raw: Raw = {};
+  let raw: Raw = sources.defaults ?? {};
   if (sources.file) {
-    raw = await readConfigFile(sources.file);
+    raw = merge(raw, await readConfigFile(sources.file));
   }
   const layer = (label: (f: ConfigFlag) => string, value: (f: ConfigFlag) => unknown) => {
     const over: Raw = {};

@@ -59,6 +59,11 @@ const mqtt = z
     /** Accept clients without username on listeners beyond loopback (loopback ones always may). */
     allowAnonymous: z.boolean().default(false),
     maxConnections: count(1).default(10_000),
+    /**
+     * Keep retained messages, persistent sessions (subscriptions, queued messages) and wills in this
+     * directory, so they survive a restart; default: in memory. `homestream start` sets <data-dir>/mqtt.
+     */
+    dataDir: path.optional(),
     /** Larger payloads are dead-lettered unparsed (their first bytes kept). */
     maxPayloadBytes: count(1)
       .max(16 * 1024 * 1024)
@@ -141,7 +146,13 @@ export const bridgeConfigSchema = z
     kafka: kafka.prefault({}),
     /** Mapping rules, first match wins. */
     rules: z.array(rule).min(1).default([DEFAULT_RULE]),
-    /** A topic no rule matches: dead-letter it (default) or ignore it (counted either way). */
+    /**
+     * A topic no rule matches (a light command, an availability message without a rule, a flow's own
+     * traffic): the broker routes it to subscribers either way. `ignore`: not Kafka's business, counted
+     * in homestream_bridge_not_forwarded_total and logged at debug (`homestream start`'s default: its
+     * broker is the house's broker). `dead-letter`: a dead letter and a warning, for a bridge that is a
+     * pure ingest funnel where every message should be a reading (`homestream bridge`'s default).
+     */
     unmatched: z.enum(["dead-letter", "ignore"]).default("dead-letter"),
     /** IANA zone for naive ISO timestamps. */
     timeZone: z.string().default("UTC"),

@@ -3,12 +3,21 @@
 // acknowledged only once Kafka has acknowledged its records. aedes handles all packets of one socket
 // read concurrently and reads on only when they are done, which bounds what each connection can have
 // waiting for Kafka; the Kafka producer batches across all connections.
+//
+// Wills pass through `authorizePublish` too (aedes calls it from Client#close, and from its sweep of
+// wills left by a broker that died), but nobody waits for a will's acknowledgement: a will is
+// authorised like any publish by its client, handed to Kafka without being waited for, and published
+// to subscribers at once. (Holding it in the connection's ordered acknowledgements lost it: aedes
+// announces the disconnect, which clears them, right after asking about the will.)
+import { mkdir } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import type { TopicMapping } from "@homestream/core/topic-mapping";
 import type { Aedes, AedesOptions, Client, PublishPacket, Subscription } from "aedes" with {
   "resolution-mode": "import",
 };
 import type { AccessPolicy, ListenerInfo } from "./access-policy.js";
+import { AvailabilityAnnouncer } from "./availability-announcer.js";
 import type { IngestPort } from "./ingest.js";
 import type { Logger } from "./logger.js";
 import type { BridgeMetrics } from "./metrics.js";
@@ -25,6 +34,14 @@ export interface EmbeddedBrokerOptions {
   maxPacketBytes: number;
   metrics: BridgeMetrics;
   log: Logger;
+  /**
+   * Directory for retained messages, persistent sessions, queued messages and wills (LevelDB through
+   * aedes-persistence-level), so they survive a restart; undefined: kept in memory.
+   */
+  dataDir?: string;
+  /** The mapping rules: availability messages are announced as readings (availability-announcer.ts). */
+  mapping?: TopicMapping;
+  timeZone?: string;
 }
 
 type AuthError = Error & { returnCode: number };
@@ -40,6 +57,11 @@ export class EmbeddedBroker {
   readonly #principalOf = new WeakMap<Client, Principal>();
   readonly #acksOf = new WeakMap<Client, OrderedAcks>();
   readonly #assignedIds = new WeakSet<Client>();
+  /** Clients that sent a zero-length id without clean session, refused in authenticate. */
+  readonly #emptyIdKeepsSession = new WeakSet<Client>();
+  readonly #willTopicOf = new WeakMap<Client, string>();
+  #persistence: { destroy(): Promise<void> } | undefined;
+  #announcer: AvailabilityAnnouncer | undefined;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {}
 
@@ -48,8 +70,13 @@ export class EmbeddedBroker {
     const { Aedes } = await import("aedes");
     const hooks: AedesOptions = {
       preConnect: (client, packet, done) => {
-        // [MQTT-3.1.3-6] a zero-length client id gets one from the server: aedes's "aedes_<uuid>".
-        if (!packet.clientId) this.#assignedIds.add(client);
+        if (!packet.clientId) {
+          // [MQTT-3.1.3-6] a zero-length client id gets one from the server: aedes's "aedes_<uuid>"...
+          this.#assignedIds.add(client);
+          // ...but only with clean session: without, it is refused with CONNACK 2 [MQTT-3.1.3-8].
+          if (!packet.clean) this.#emptyIdKeepsSession.add(client);
+        }
+        if (packet.will) this.#willTopicOf.set(client, packet.will.topic);
         this.#preConnect(done);
       },
       authenticate: (client, username, password, done) =>
@@ -57,7 +84,34 @@ export class EmbeddedBroker {
       authorizePublish: (client, packet, done) => this.#authorizePublish(client, packet, done),
       authorizeSubscribe: (client, sub, done) => this.#authorizeSubscribe(client, sub, done),
     };
+    if (this.options.dataDir !== undefined) {
+      await mkdir(this.options.dataDir, { recursive: true });
+      const { ClassicLevel } = await import("classic-level");
+      const { default: LevelPersistence } = await import("aedes-persistence-level/asyncPersistence.js");
+      const db = new ClassicLevel(this.options.dataDir);
+      try {
+        await db.open();
+      } catch (err) {
+        // LevelDB takes a lock: the usual cause is a second process on the same data directory.
+        const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
+        throw new Error(`the MQTT data directory ${this.options.dataDir} cannot be opened: ${cause}`);
+      }
+      this.#persistence = new LevelPersistence(db);
+      hooks.persistence = this.#persistence;
+    }
     const aedes = await Aedes.createBroker(hooks);
+    if (this.options.mapping)
+      this.#announcer = AvailabilityAnnouncer.for(
+        this.options.mapping,
+        this.options.timeZone ?? "UTC",
+        (topic, text) =>
+          aedes.publish(
+            { cmd: "publish", topic, payload: Buffer.from(text), qos: 1, retain: true, dup: false },
+            (err) => {
+              if (err) this.options.log.warn({ topic, err: err.message }, "availability not announced");
+            },
+          ),
+      );
     const gauge = () => this.options.metrics.connections.set(aedes.connectedClients);
     aedes.on("client", gauge);
     aedes.on("clientDisconnect", (client) => {
@@ -103,6 +157,9 @@ export class EmbeddedBroker {
     const aedes = this.#aedes;
     this.#aedes = undefined;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    const persistence = this.#persistence;
+    this.#persistence = undefined;
+    await persistence?.destroy();
   }
 
   #preConnect(done: (error: Error | null, success: boolean) => void): void {
@@ -125,10 +182,28 @@ export class EmbeddedBroker {
       done(authError(`connection limit (${this.options.maxConnections}) reached`, 3), false);
       return;
     }
+    if (this.#emptyIdKeepsSession.has(client)) {
+      this.options.metrics.authFailures.inc({ reason: "identifier_rejected" });
+      // [MQTT-3.1.3-8] CONNACK 2, identifier rejected: a session needs a client id to be found again.
+      done(authError("a zero-length client id needs clean session", 2), false);
+      return;
+    }
     const listener = this.#listenerOf.get(client.conn) ?? { name: "unknown", loopback: false };
     this.options.policy.authenticate(username, password, listener).then(
       (outcome) => {
         if (outcome.ok) {
+          const willTopic = this.#willTopicOf.get(client);
+          if (willTopic !== undefined && !this.#mayPublish(outcome.principal, willTopic)) {
+            this.options.metrics.authFailures.inc({ reason: "acl_denied" });
+            this.options.log.warn(
+              { clientId: client.id, username, topic: willTopic },
+              "connection refused: will topic not allowed by ACL",
+            );
+            // Refused now rather than dropped later, when nobody could be told (MQTT 3.1.1 §3.1.4 lets a
+            // server check authorization at CONNECT and answer with a non-zero return code).
+            done(authError(`not authorized to publish the will to ${willTopic}`, 5), false);
+            return;
+          }
           this.#principalOf.set(client, outcome.principal);
           done(null, true);
           return;
@@ -159,19 +234,27 @@ export class EmbeddedBroker {
     done(null, sub);
   }
 
+  #mayPublish(principal: Principal | undefined, topic: string): boolean {
+    return !topic.startsWith("$SYS") && principal?.acl.allowsTopic(topic) === true;
+  }
+
   #authorizePublish(
     client: Client | null,
     packet: PublishPacket,
     done: (error?: Error | null) => void,
   ): void {
     const topic = packet.topic;
+    // Packets a client sends are parsed PUBLISH packets; a will is the CONNECT's will (no `cmd`).
+    if ((packet as { cmd?: string }).cmd !== "publish") {
+      this.#authorizeWill(client, packet, done);
+      return;
+    }
     if (topic.startsWith("$SYS")) {
       done(new Error("$SYS topics are reserved"));
       return;
     }
-    // a will of a client gone before a restart: nothing to forward
     if (client === null) {
-      done(null);
+      done(new Error("a publish without a client"));
       return;
     }
     const principal = this.#principalOf.get(client);
@@ -197,10 +280,15 @@ export class EmbeddedBroker {
       clientIdAssigned: this.#assignedIds.has(client),
       receivedAt: Date.now(),
     };
+    // An availability message is announced once it is accepted.
+    const accept = () => {
+      done(null);
+      this.#announcer?.observe(msg);
+    };
     if (packet.qos === 0) {
       const waiting = this.options.ingest.bestEffort(msg);
-      if (waiting) waiting.then(() => done(null));
-      else done(null);
+      if (waiting) waiting.then(accept);
+      else accept();
       return;
     }
     let acks = this.#acksOf.get(client);
@@ -212,9 +300,57 @@ export class EmbeddedBroker {
     this.options.ingest.reliable(msg).then(
       (delivered) =>
         release(() =>
-          done(delivered ? null : new Error("not acknowledged by Kafka before the bridge stopped")),
+          delivered ? accept() : done(new Error("not acknowledged by Kafka before the bridge stopped")),
         ),
       (err: Error) => release(() => done(err)),
     );
+  }
+
+  /**
+   * A will, when its client's connection ends without DISCONNECT (keepalive expiry, socket drop, takeover)
+   * [MQTT-3.1.2-8], or from aedes's sweep of wills a previous run left (client null or a new
+   * connection with that id: its will topic was allowed at its CONNECT). Allowed as a publish by that
+   * client would be, handed to Kafka (not waited for: no device waits for a will's acknowledgement),
+   * then published to subscribers with the will's QoS and retain flag.
+   */
+  #authorizeWill(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
+    const topic = packet.topic;
+    const principal = client ? this.#principalOf.get(client) : undefined;
+    if (client && !this.#mayPublish(principal, topic)) {
+      this.options.metrics.authFailures.inc({ reason: "acl_denied" });
+      this.options.log.warn(
+        { clientId: client.id, username: principal?.username, topic },
+        "will refused by ACL",
+      );
+      done(new Error(`not authorized to publish the will to ${topic}`));
+      return;
+    }
+    if (!this.#accepting) {
+      // The bridge is stopping: its clients did not fail, they will connect again.
+      done(new Error("the bridge is stopping"));
+      return;
+    }
+    const swept = packet as { clientId?: string };
+    const clientId = client?.id ?? swept.clientId;
+    const msg: InboundMessage = {
+      topic,
+      payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+      qos: packet.qos,
+      clientId,
+      clientIdAssigned: client ? this.#assignedIds.has(client) : false,
+      receivedAt: Date.now(),
+    };
+    if (clientId === undefined) delete msg.clientId;
+    if (msg.qos === 0) this.options.ingest.bestEffort(msg);
+    else
+      this.options.ingest.reliable(msg).then(
+        (delivered) => {
+          if (!delivered)
+            this.options.log.warn({ topic }, "a will did not reach Kafka before the bridge stopped");
+        },
+        (err: Error) => this.options.log.warn({ topic, err: err.message }, "a will did not reach Kafka"),
+      );
+    done(null);
+    this.#announcer?.observe(msg);
   }
 }

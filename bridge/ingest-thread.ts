@@ -58,6 +58,21 @@ function workerScript(): string {
   return __filename.endsWith(".js") ? path.join(__dirname, name) : path.join(__dirname, "dist", name);
 }
 
+/** `execArgv` without the "source" export condition (`--conditions source`, `--conditions=source`, `-C source`). */
+function compiledConditions(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i] as string;
+    if (arg === "--conditions=source" || arg === "-C=source") continue;
+    if ((arg === "--conditions" || arg === "-C") && execArgv[i + 1] === "source") {
+      i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
 export class IngestThread implements IngestPort {
   #worker: Worker | undefined;
   #state: "new" | "running" | "closing" | "closed" = "new";
@@ -157,6 +172,9 @@ export class IngestThread implements IngestPort {
       workerData: this.options.config,
       // The worker follows this process's choice about kafkajs (see ingest-worker-entry.ts).
       argv: kafkajsSpeedupsApplied() ? [SPEEDUPS_FLAG] : [],
+      // The worker script is compiled JavaScript: it must load our packages' builds, not their TypeScript
+      // sources, which a test runner's `--conditions source` (inherited by workers) would pick.
+      execArgv: compiledConditions(process.execArgv),
     });
     this.#worker = worker;
     return new Promise<void>((resolve, reject) => {

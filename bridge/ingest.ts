@@ -32,6 +32,7 @@ export class Ingest implements IngestPort {
     this.metrics.countReceived(msg.qos);
     const plan = this.#planner.plan(msg);
     if (plan.rejections.length > 0) this.rejections.record(msg.topic, msg.clientId, plan.rejections);
+    else if (plan.notForwarded) this.rejections.notForwarded(msg.topic, msg.clientId, plan.notForwarded);
     return plan;
   }
 

@@ -13,6 +13,7 @@ import {
   Registry,
 } from "prom-client";
 import type { SinkStats } from "./record-sink.js";
+import { NOT_FORWARDED_REASONS, type NotForwardedReason } from "./records.js";
 
 export interface BridgeSummary {
   received: number;
@@ -27,6 +28,7 @@ export class BridgeMetrics {
   // it is read (collect): prom-client works out a label key on every inc(), which at tens of thousands
   // of messages a second was a measurable share of the bridge's CPU.
   readonly #receivedByQos = [0, 0, 0];
+  readonly #notForwarded = new Map<NotForwardedReason, number>();
   #forwarded = 0;
   #inFlight = 0;
 
@@ -57,6 +59,16 @@ export class BridgeMetrics {
     help: "Rejected payloads (or payload fields), by reason",
     labelNames: ["reason"] as const,
     registers: [this.registry],
+  });
+  readonly notForwarded = new Counter({
+    name: "homestream_bridge_not_forwarded_total",
+    help: "MQTT messages routed to subscribers only, not for Kafka, by reason (unmatched_topic: no mapping rule matches)",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const [reason, n] of this.#notForwarded) if (n > 0) this.notForwarded.inc({ reason }, n);
+      this.#notForwarded.clear();
+    },
   });
   readonly deadLettered = new Counter({
     name: "homestream_bridge_dead_lettered_total",
@@ -127,6 +139,11 @@ export class BridgeMetrics {
     (this.#receivedByQos[qos] as number)++;
   }
 
+  /** A message not for Kafka (counted in `notForwarded`). */
+  countNotForwarded(reason: NotForwardedReason): void {
+    this.#notForwarded.set(reason, (this.#notForwarded.get(reason) ?? 0) + 1);
+  }
+
   /** A reading Kafka acknowledged (counted in `forwarded`). */
   countForwarded(): void {
     this.#forwarded++;
@@ -146,6 +163,7 @@ export class BridgeMetrics {
     // Every reason appears from the start, at 0, so dashboards and alerts need no absent() tricks.
     for (const reason of REJECT_REASONS) this.rejected.inc({ reason }, 0);
     for (const qos of ["0", "1", "2"]) this.received.inc({ qos }, 0);
+    for (const reason of NOT_FORWARDED_REASONS) this.notForwarded.inc({ reason }, 0);
   }
 
   /**

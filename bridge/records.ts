@@ -48,7 +48,13 @@ export interface Plan {
   /** How many of `records` are readings (the rest is at most one dead letter). */
   readings: number;
   rejections: Rejection[];
+  /** Set when the message is not for Kafka (and no rejection): why, for the metric. */
+  notForwarded?: NotForwardedReason;
 }
+
+/** Why a message is routed to MQTT subscribers only: a small fixed set, so it can label a metric. */
+export const NOT_FORWARDED_REASONS = ["unmatched_topic"] as const;
+export type NotForwardedReason = (typeof NOT_FORWARDED_REASONS)[number];
 
 // Messages arrive by the thousand per millisecond under load: format each millisecond once.
 let lastMs = Number.NaN;
@@ -145,12 +151,10 @@ export class RecordPlanner {
     });
     const tp = this.#topicPlan(msg);
     if (!tp) {
-      const rejection: Rejection = {
-        reason: "unmatched_topic",
-        detail: `no mapping rule matches topic "${msg.topic}"`,
-      };
-      if (opts.unmatched === "ignore") return { records: [], readings: 0, rejections: [rejection] };
-      return fail(rejection);
+      // Ordinary MQTT traffic where the broker is the house's broker; a dead letter in an ingest funnel.
+      if (opts.unmatched === "ignore")
+        return { records: [], readings: 0, rejections: [], notForwarded: "unmatched_topic" };
+      return fail({ reason: "unmatched_topic", detail: `no mapping rule matches topic "${msg.topic}"` });
     }
     const { m, vars, defaults } = tp;
     const roomKey = m.vars.room ?? null;

@@ -3,6 +3,7 @@
 import type { Rejection } from "@homestream/core/payload-adapters";
 import type { Logger } from "./logger.js";
 import type { BridgeMetrics } from "./metrics.js";
+import type { NotForwardedReason } from "./records.js";
 
 export interface RejectionLogOptions {
   /** Lines logged per interval at most. */
@@ -22,6 +23,12 @@ export class RejectionLog {
     private readonly metrics: BridgeMetrics,
     private readonly options: RejectionLogOptions,
   ) {}
+
+  /** A message that is ordinary traffic, not for Kafka: counted, and logged at debug only. */
+  notForwarded(topic: string, clientId: string | undefined, reason: NotForwardedReason): void {
+    this.metrics.countNotForwarded(reason);
+    if (this.log.isLevelEnabled("debug")) this.log.debug({ topic, clientId, reason }, "not for Kafka");
+  }
 
   record(topic: string, clientId: string | undefined, rejections: readonly Rejection[]): void {
     for (const r of rejections) this.metrics.rejected.inc({ reason: r.reason });

@@ -26,6 +26,9 @@
 // - Reminders (`reminderMs`): `anomaly_reminder` at detected_at + k * reminderMs while the anomaly
 //   lasts, every one of them, so the output does not depend on how often the clock is advanced.
 //   A long jump in event time emits one per interval skipped.
+// - Availability: an `availability` reading with value 0 (the device went offline) makes presence
+//   unknown when the room's latest presence came from that device, and presence readings from it count
+//   as unknown until it is back (value 1): an offline sensor's last word says nothing about the room now.
 import { z } from "zod";
 import { DeadlineHeap, isDue, type Scheduled } from "./deadline-heap.js";
 import { fieldIssues, formatIssues } from "./issues.js";
@@ -161,6 +164,8 @@ export class LightPresenceDetector {
   private readonly reminderMs: number;
   private readonly rooms = new Map<string, RoomState>();
   private readonly deadlines = new DeadlineHeap<RoomState>();
+  /** Devices whose latest availability reading said offline. */
+  private readonly offlineDevices = new Set<string>();
   private clock = Number.NEGATIVE_INFINITY;
   private out: AnomalyEvent[] = [];
 
@@ -195,7 +200,9 @@ export class LightPresenceDetector {
       this.fireDue();
     }
     const type = r.reading.sensor_type;
-    if (type === "light" || type === "presence") {
+    if (type === "availability") this.availability(r);
+    else if (type === "presence" && this.offlineDevices.has(r.reading.device_id)) this.forgetPresence(r);
+    else if (type === "light" || type === "presence") {
       this.apply(r, type === "light");
       this.fireDue(); // a late reading can start a condition whose grace already ran out
     }
@@ -271,6 +278,25 @@ export class LightPresenceDetector {
     } else if (!isLight) {
       this.reschedule(s); // presence refreshed: a new expiry
     }
+  }
+
+  private availability(r: TimedReading): void {
+    const device = r.reading.device_id;
+    if (r.reading.value === 1) this.offlineDevices.delete(device);
+    else {
+      this.offlineDevices.add(device);
+      this.forgetPresence(r);
+    }
+  }
+
+  /** Presence in the reading's room becomes unknown if it came from the reading's device. */
+  private forgetPresence(r: TimedReading): void {
+    const s = this.rooms.get(r.reading.room);
+    if (!s || s.presence === undefined || s.presenceDevice !== r.reading.device_id) return;
+    s.presence = undefined;
+    if (s.phase === "open") this.end(s, r.time);
+    s.phase = "idle";
+    this.deadlines.cancel(s);
   }
 
   /** Puts the room's next deadline in the heap, or takes it out when it has none. */

@@ -2,8 +2,11 @@
 // schema, plus the reasons anything was rejected. Pure: the receive time is passed in.
 import { formatIssues, parseReading, type TimedReading } from "./reading.js";
 
-/** How a rule reads payloads; `auto` recognises each of the others. */
-export const PAYLOAD_FORMATS = ["auto", "reading", "value", "zigbee2mqtt"] as const;
+/**
+ * How a rule reads payloads; `auto` recognises each of the first four. `availability` reads a device's
+ * online/offline message (Tasmota's LWT, zigbee2mqtt's availability, a will) into an availability reading.
+ */
+export const PAYLOAD_FORMATS = ["auto", "reading", "value", "zigbee2mqtt", "availability"] as const;
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
 
 /** Why input was rejected: a small fixed set, so it can label a metric. */
@@ -182,8 +185,64 @@ function decode(payload: Uint8Array): Decoded | Adapted {
   );
 }
 
+/** The sensor type of availability readings: value 1 online, 0 offline. */
+export const AVAILABILITY = "availability";
+
+// Tasmota's LWT says Online/Offline, zigbee2mqtt online/offline (legacy) or {"state":"online"}; wills and
+// other devices often use true/false or 1/0.
+const AVAILABILITY_WORDS: Readonly<Record<string, 0 | 1>> = {
+  online: 1,
+  offline: 0,
+  true: 1,
+  false: 0,
+  "1": 1,
+  "0": 0,
+};
+
+/** A device's availability message -> one availability reading (value 1 online, 0 offline). */
+function fromAvailability(payload: Uint8Array, ctx: AdaptContext): Adapted {
+  if (payload.length === 0) return reject("empty_payload", "the payload is empty");
+  let text: string;
+  try {
+    text = utf8.decode(payload).trim();
+  } catch {
+    return reject("invalid_utf8", "the payload is not valid UTF-8");
+  }
+  let word: unknown = text;
+  if (text.startsWith("{") || text.startsWith('"')) {
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (err) {
+      return reject("invalid_json", `invalid JSON: ${(err as Error).message}`);
+    }
+    word = isPlainObject(data) ? own(data, "state") : data;
+  }
+  const value = typeof word === "string" ? AVAILABILITY_WORDS[word.toLowerCase()] : undefined;
+  if (value === undefined)
+    return reject(
+      "unsupported_payload",
+      `not an availability message (online/offline, {"state":"online"|"offline"}, true/false, 1/0): "${text.slice(0, 40)}"`,
+    );
+  const sensorType = ctx.sensorType ?? AVAILABILITY;
+  const out: Adapted = { readings: [], rejections: [] };
+  validate(
+    {
+      room: ctx.room,
+      sensor_type: sensorType,
+      value,
+      timestamp: ctx.receivedAt,
+      device_id: fallbackDeviceId(ctx, ctx.room, sensorType),
+    },
+    ctx,
+    out,
+  );
+  return out;
+}
+
 /** Reads one MQTT payload in the given format. Never throws on bad input. */
 export function adaptPayload(payload: Uint8Array, format: PayloadFormat, ctx: AdaptContext): Adapted {
+  if (format === "availability") return fromAvailability(payload, ctx);
   const decoded = decode(payload);
   if (!("ok" in decoded)) return decoded;
   const data = decoded.data;

@@ -78,6 +78,10 @@ export class LocalRun {
           ? undefined
           : await usersFileWithFlowClient(o.users, path.join(o.dataDir, "run"), flowClient);
       const config = await loadBridgeConfig({
+        // The embedded broker is the house's broker: other traffic is ordinary (routed, counted, not a
+        // dead letter), and retained states and sessions outlive a restart. A bridge config file may
+        // say otherwise.
+        defaults: { unmatched: "ignore", mqtt: { dataDir: path.join(o.dataDir, "mqtt") } },
         file: o.bridgeConfig,
         env: this.deps.env ?? process.env,
         overrides: {
