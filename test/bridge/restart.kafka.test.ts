@@ -14,6 +14,7 @@ import {
   stopBroker,
 } from "../../scripts/kafka/broker.mjs";
 import { kafka, noBroker, until } from "../kafka/helpers.js";
+import { requirePrerequisite } from "../setup/prerequisite.js";
 import { connect, readTopic, startTestBridge, type TestBridge } from "./helpers.js";
 
 interface Device {
@@ -70,7 +71,11 @@ async function expectAllAckedInKafka(brokers: string[], topic: string, devs: Dev
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.skipIf(noBroker || !kafka.canStartBrokers)(
+const brokerStarts =
+  !noBroker &&
+  requirePrerequisite("kafka-broker-starts", kafka.canStartBrokers, kafka.brokerStartsMissing ?? "cannot start brokers");
+
+describe.runIf(brokerStarts)(
   "Kafka stopped and restarted during a QoS 1 stream",
   () => {
     let broker: RunningBroker;

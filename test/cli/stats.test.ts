@@ -1,12 +1,12 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../cli/errors.js";
 import { runStats, type StatsFlags, statsOptions } from "../../cli/stats.js";
 import type { WindowResult } from "../../core/window-engine.js";
+import { homestream, requireBuiltCli } from "./built-cli.js";
 import {
   compareRows,
   diffRows,
@@ -303,14 +303,13 @@ describe("homestream stats (in process)", () => {
 
 // The built command in a real process: stdin, stdout, stderr and exit codes. Needs `npm run build`
 // (npm test builds first).
-const main = resolve(__dirname, "../../dist/cli/main.js");
-const built = existsSync(main) && existsSync(join(dirname(main), "stats.js"));
+const built = requireBuiltCli();
 
 function cli(args: string[], stdin?: string) {
-  return spawnSync(process.execPath, [main, "stats", ...args], { input: stdin, encoding: "utf8" });
+  return homestream(["stats", ...args], stdin);
 }
 
-describe.skipIf(!built)("homestream stats (built CLI, real process)", () => {
+describe.runIf(built)("homestream stats (built CLI, real process)", () => {
   it("reads stdin, writes JSONL on stdout and the summary on stderr, exits 0", () => {
     const want = expectation(log, {
       windowMs: 60_000,

@@ -16,9 +16,14 @@ import {
   stateRoot,
   stopBroker,
 } from "../../scripts/kafka/broker.mjs";
-import { collectingLogger, kafka, reading, uniqueTopic, until } from "./helpers.js";
+import { requirePrerequisite } from "../setup/prerequisite.js";
+import { collectingLogger, kafka, noBroker, reading, uniqueTopic, until } from "./helpers.js";
 
-describe.skipIf(!kafka.canStartBrokers)("a broker restart during a stream", () => {
+const runs =
+  !noBroker &&
+  requirePrerequisite("kafka-broker-starts", kafka.canStartBrokers, kafka.brokerStartsMissing ?? "cannot start brokers");
+
+describe.runIf(runs)("a broker restart during a stream", () => {
   const dir = path.join(stateRoot, `vitest-${process.pid}-restart`);
   let broker: RunningBroker;
   let client: KafkaClient;
