@@ -7,7 +7,10 @@ import { MemorySink } from "./memory-sink.js";
 
 /** Resolves once `count` records wait in the sink. */
 const pending = (sink: MemorySink, count: number) =>
-  vi.waitFor(() => expect(sink.pending.length).toBeGreaterThanOrEqual(count), { timeout: 10_000, interval: 5 });
+  vi.waitFor(() => expect(sink.pending.length).toBeGreaterThanOrEqual(count), {
+    timeout: 10_000,
+    interval: 5,
+  });
 
 /**
  * The positive signal before a "not acknowledged yet": another device publishes now, the sink
@@ -17,7 +20,10 @@ const pending = (sink: MemorySink, count: number) =>
 async function laterPublishAcknowledged(t: TestBridge, sink: MemorySink): Promise<void> {
   const marker = await connect(t.url);
   const sent = marker.publishAsync("home/marker/temperature", "0", { qos: 1 });
-  await vi.waitFor(() => expect(sink.ackWhere((r) => r.key === "marker")).toBe(1), { timeout: 10_000, interval: 5 });
+  await vi.waitFor(() => expect(sink.ackWhere((r) => r.key === "marker")).toBe(1), {
+    timeout: 10_000,
+    interval: 5,
+  });
   await sent;
   await marker.endAsync();
 }

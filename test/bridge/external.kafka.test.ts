@@ -15,7 +15,12 @@ import { MOSQUITTO, type Mosquitto, startMosquitto } from "./mosquitto.js";
 const execFileAsync = promisify(execFile);
 
 const runs =
-  !noBroker && requirePrerequisite("mosquitto", MOSQUITTO !== undefined, "mosquitto is not installed (apt-get install mosquitto)");
+  !noBroker &&
+  requirePrerequisite(
+    "mosquitto",
+    MOSQUITTO !== undefined,
+    "mosquitto is not installed (apt-get install mosquitto)",
+  );
 
 describe.runIf(runs)("external broker mode (Mosquitto)", () => {
   let mosquitto: Mosquitto;

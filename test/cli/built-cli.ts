@@ -8,7 +8,9 @@ import path from "node:path";
 import { requirePrerequisite } from "../setup/prerequisite.js";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
-const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { bin: { homestream: string } };
+const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+  bin: { homestream: string };
+};
 /** The file package.json's `bin.homestream` names. */
 export const BIN = path.join(ROOT, pkg.bin.homestream);
 

@@ -6,7 +6,6 @@ import { describe, expect, it } from "vitest";
 import { UsageError } from "../../cli/errors.js";
 import { runStats, type StatsFlags, statsOptions } from "../../cli/stats.js";
 import type { WindowResult } from "../../core/window-engine.js";
-import { homestream, requireBuiltCli } from "./built-cli.js";
 import {
   compareRows,
   diffRows,
@@ -15,6 +14,7 @@ import {
   simulate,
   toOracleRow,
 } from "../core/window-oracle.js";
+import { homestream, requireBuiltCli } from "./built-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "homestream-stats-"));
 const T0 = Date.UTC(2026, 10, 27, 21, 0, 0); // November: Europe/Paris is UTC+1 all day

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TimedReading } from "../../core/reading.js";
 import { createKafkaClient, type KafkaClient } from "../../kafka/client.js";
 import { type ConsumedRecord, DLQ_HEADERS, type KafkaConsumer } from "../../kafka/consumer.js";
+import { requirePrerequisite } from "../setup/prerequisite.js";
 import {
   collectingLogger,
   kafka,
@@ -17,10 +18,10 @@ import {
   uniqueTopic,
   until,
 } from "./helpers.js";
-import { requirePrerequisite } from "../setup/prerequisite.js";
 
 const runs =
-  !noBroker && requirePrerequisite("kcat", await kcatAvailable(), "kcat is not installed (apt-get install -y kcat)");
+  !noBroker &&
+  requirePrerequisite("kcat", await kcatAvailable(), "kcat is not installed (apt-get install -y kcat)");
 
 describe.runIf(runs)("kcat interoperability", () => {
   describe("with kcat", () => {

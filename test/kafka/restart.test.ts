@@ -21,7 +21,11 @@ import { collectingLogger, kafka, noBroker, reading, uniqueTopic, until } from "
 
 const runs =
   !noBroker &&
-  requirePrerequisite("kafka-broker-starts", kafka.canStartBrokers, kafka.brokerStartsMissing ?? "cannot start brokers");
+  requirePrerequisite(
+    "kafka-broker-starts",
+    kafka.canStartBrokers,
+    kafka.brokerStartsMissing ?? "cannot start brokers",
+  );
 
 describe.runIf(runs)("a broker restart during a stream", () => {
   const dir = path.join(stateRoot, `vitest-${process.pid}-restart`);

@@ -9,7 +9,8 @@ import { kafka, noBroker, reading, uniqueTopic } from "./helpers.js";
 
 const secure = kafka.secure;
 const runs =
-  !noBroker && requirePrerequisite("kafka-sasl-tls", secure !== undefined, kafka.secureMissing ?? "no SASL/TLS listeners");
+  !noBroker &&
+  requirePrerequisite("kafka-sasl-tls", secure !== undefined, kafka.secureMissing ?? "no SASL/TLS listeners");
 
 /** Produces one record through `connection` and returns its delivery report. */
 async function roundTrip(connection: ConnectionConfigInput) {

@@ -94,9 +94,29 @@ describe("example flows on Node-RED 5", () => {
     const before = sent;
     await red.deploy([
       { id: "tab", type: "tab", label: "late" },
-      { id: "sim", type: "hs-sensor-sim", z: "tab", x: 100, y: 100, mode: "random", seed: 1, rate: 50, autoStart: true, wires: [["csv"]] },
+      {
+        id: "sim",
+        type: "hs-sensor-sim",
+        z: "tab",
+        x: 100,
+        y: 100,
+        mode: "random",
+        seed: 1,
+        rate: 50,
+        autoStart: true,
+        wires: [["csv"]],
+      },
       // a base folder under a file: the first write fails, not the deploy
-      { id: "csv", type: "hs-csv-writer", z: "tab", x: 300, y: 100, baseDir: "/dev/null/hs", path: "late.csv", wires: [[]] },
+      {
+        id: "csv",
+        type: "hs-csv-writer",
+        z: "tab",
+        x: 300,
+        y: 100,
+        baseDir: "/dev/null/hs",
+        path: "late.csv",
+        wires: [[]],
+      },
     ]);
     expect(errors).toEqual([]);
     await vi.waitFor(() => expect(errors.join("\n")).toMatch(/^hs-csv-writer: /), { timeout: 10_000 });

@@ -131,7 +131,8 @@ describe.skipIf(noBroker)("Node-RED 4.1", () => {
     const read = async (file: string): Promise<Row[]> =>
       existsSync(join(dir, file)) ? parse(await readFile(join(dir, file), "utf8"), { columns: true }) : [];
     const files = ["sim.csv", "stats.csv", "events.csv", "kafka.csv"] as const;
-    const snapshot = async () => Object.fromEntries(await Promise.all(files.map(async (f) => [f, await read(f)])));
+    const snapshot = async () =>
+      Object.fromEntries(await Promise.all(files.map(async (f) => [f, await read(f)])));
     // The files are the nodes' output: wait until the simulator's 50 readings came back from Kafka and
     // the last window closed (its rows count every reading), then keep reading a while: nothing more
     // (a duplicate, a window emitted twice) may arrive.
@@ -146,7 +147,9 @@ describe.skipIf(noBroker)("Node-RED 4.1", () => {
       },
       { timeout: 60_000, interval: 100 },
     );
-    const settled = await new Promise<Record<string, Row[]>>((resolve) => setTimeout(() => resolve(snapshot()), 1500));
+    const settled = await new Promise<Record<string, Row[]>>((resolve) =>
+      setTimeout(() => resolve(snapshot()), 1500),
+    );
     expect(Object.fromEntries(files.map((f) => [f, settled[f]?.length]))).toEqual(
       Object.fromEntries(files.map((f) => [f, got[f]?.length])),
     );

@@ -71,7 +71,10 @@ function selfSignedCertificate(): Promise<{ certificate: string; key: string } |
   return new Promise((resolve) => {
     execFile("openssl", args, { timeout: 30_000 }, (err, _stdout, stderr) => {
       const result = err
-        ? { failed: `openssl could not make a certificate for the TLS listener: ${err.message} ${stderr}`.trim() }
+        ? {
+            failed:
+              `openssl could not make a certificate for the TLS listener: ${err.message} ${stderr}`.trim(),
+          }
         : { certificate: readFileSync(cert, "utf8"), key: readFileSync(key, "utf8") };
       rmSync(dir, { recursive: true, force: true });
       resolve(result);

@@ -48,7 +48,11 @@ describe("a missing prerequisite", () => {
   });
 
   it("counts as missing when HOMESTREAM_TEST_WITHOUT names it, even though it is there", async () => {
-    const r = await runFixture({ CI: "true", FIXTURE_TOOL_AVAILABLE: "true", HOMESTREAM_TEST_WITHOUT: "other,imaginary-tool" });
+    const r = await runFixture({
+      CI: "true",
+      FIXTURE_TOOL_AVAILABLE: "true",
+      HOMESTREAM_TEST_WITHOUT: "other,imaginary-tool",
+    });
     expect(r.code, r.output).not.toBe(0);
     expect(r.output).toContain("missing prerequisite under CI=true: imaginary-tool:");
     expect(r.output).toContain("(HOMESTREAM_TEST_WITHOUT names it)");

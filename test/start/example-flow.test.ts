@@ -31,7 +31,9 @@ const allowed = new Set([
 ]);
 
 // Every example `homestream start --flow` offers; a file that cannot be read fails its suite.
-const flows = Object.entries(EXAMPLE_FILES).map(([name, file]) => [name, path.join(ROOT, "flows", file)] as const);
+const flows = Object.entries(EXAMPLE_FILES).map(
+  ([name, file]) => [name, path.join(ROOT, "flows", file)] as const,
+);
 
 it("has the two examples `homestream start --flow` offers", () => {
   expect(flows.map(([name]) => name)).toEqual(["local", "kafka"]);
