@@ -19,7 +19,7 @@ const runs =
   requirePrerequisite(
     "mosquitto",
     MOSQUITTO !== undefined,
-    "mosquitto is not installed (apt-get install mosquitto)",
+    "mosquitto, the MQTT broker, on PATH or in /usr/sbin (apt-get install mosquitto)",
   );
 
 describe.runIf(runs)("external broker mode (Mosquitto)", () => {

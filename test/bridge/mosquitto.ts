@@ -7,7 +7,10 @@ import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-export const MOSQUITTO = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"].find((p) => existsSync(p));
+/** Mosquitto on PATH, else where Debian puts it (/usr/sbin is not on every user's PATH). */
+export const MOSQUITTO = [...(process.env.PATH ?? "").split(path.delimiter).filter(Boolean), "/usr/sbin"]
+  .map((dir) => path.join(dir, "mosquitto"))
+  .find((p) => existsSync(p));
 
 /** One QoS 1 message with Debian's mosquitto_pub; throws with its stderr when it fails. */
 export function mosquittoPub(

@@ -50,7 +50,11 @@ function builtCliProblem(): string | undefined {
 /** Whether suites of the built CLI run (see the file's comment); call once at a test file's top level. */
 export function requireBuiltCli(): boolean {
   const problem = builtCliProblem();
-  return requirePrerequisite("built-cli", problem === undefined, problem ?? "");
+  return requirePrerequisite(
+    "built-cli",
+    problem === undefined,
+    problem ?? `${path.relative(ROOT, BIN)}, built from the sources by \`npm run build\``,
+  );
 }
 
 export interface BinResult {

@@ -25,7 +25,7 @@ export class MissingPrerequisiteError extends Error {
 export function requirePrerequisite(name: string, available: boolean, hint: string): boolean {
   const pretended = pretendMissing.has(name);
   if (available && !pretended) return true;
-  const why = pretended ? `${hint} (HOMESTREAM_TEST_WITHOUT names it)` : hint;
+  const why = pretended ? `counted as missing because HOMESTREAM_TEST_WITHOUT names it (${hint})` : hint;
   if (underCi) throw new MissingPrerequisiteError(`missing prerequisite under CI=true: ${name}: ${why}`);
   console.warn(`\n!!! SKIPPED, missing prerequisite ${name}: ${why} (under CI=true this fails) !!!\n`);
   return false;
