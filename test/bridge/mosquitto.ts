@@ -22,7 +22,8 @@ export function mosquittoPub(
   const args = ["-h", mqtt.host, "-p", String(mqtt.port), "-q", "1", "-t", topic, "-m", message];
   if (auth) args.push("-u", auth.user, "-P", auth.password);
   const r = spawnSync("mosquitto_pub", args, { encoding: "utf8", timeout: 10_000 });
-  if (r.status !== 0) throw new Error(`mosquitto_pub ${topic}: exit ${r.status}: ${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`mosquitto_pub ${topic}: ${r.error?.message ?? `exit ${r.status}`}: ${r.stderr}`);
 }
 
 export interface Mosquitto {
