@@ -89,7 +89,7 @@ const brokerStarts =
   requirePrerequisite(
     "kafka-broker-starts",
     kafka.canStartBrokers,
-    kafka.brokerStartsMissing ?? "cannot start brokers",
+    kafka.brokerStartsMissing ?? "java and mvn on PATH, to start a broker of its own",
   );
 
 describe.runIf(brokerStarts)("Kafka stopped and restarted during a QoS 1 stream", () => {

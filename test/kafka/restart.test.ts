@@ -24,7 +24,7 @@ const runs =
   requirePrerequisite(
     "kafka-broker-starts",
     kafka.canStartBrokers,
-    kafka.brokerStartsMissing ?? "cannot start brokers",
+    kafka.brokerStartsMissing ?? "java and mvn on PATH, to start a broker of its own",
   );
 
 describe.runIf(runs)("a broker restart during a stream", () => {

@@ -10,7 +10,11 @@ import { kafka, noBroker, reading, uniqueTopic } from "./helpers.js";
 const secure = kafka.secure;
 const runs =
   !noBroker &&
-  requirePrerequisite("kafka-sasl-tls", secure !== undefined, kafka.secureMissing ?? "no SASL/TLS listeners");
+  requirePrerequisite(
+    "kafka-sasl-tls",
+    secure !== undefined,
+    kafka.secureMissing ?? "the SASL and TLS listeners of the broker the test setup starts",
+  );
 
 /** Produces one record through `connection` and returns its delivery report. */
 async function roundTrip(connection: ConnectionConfigInput) {
