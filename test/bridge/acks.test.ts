@@ -5,7 +5,28 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { connect, startTestBridge, type TestBridge } from "./helpers.js";
 import { MemorySink } from "./memory-sink.js";
 
-const tick = (ms = 50) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves once `count` records wait in the sink. */
+const pending = (sink: MemorySink, count: number) =>
+  vi.waitFor(() => expect(sink.pending.length).toBeGreaterThanOrEqual(count), {
+    timeout: 10_000,
+    interval: 5,
+  });
+
+/**
+ * The positive signal before a "not acknowledged yet": another device publishes now, the sink
+ * acknowledges that record alone, and its PUBACK comes back. A bridge that acknowledged the earlier
+ * publishes without the sink would have sent those PUBACKs before this one.
+ */
+async function laterPublishAcknowledged(t: TestBridge, sink: MemorySink): Promise<void> {
+  const marker = await connect(t.url);
+  const sent = marker.publishAsync("home/marker/temperature", "0", { qos: 1 });
+  await vi.waitFor(() => expect(sink.ackWhere((r) => r.key === "marker")).toBe(1), {
+    timeout: 10_000,
+    interval: 5,
+  });
+  await sent;
+  await marker.endAsync();
+}
 
 let t: TestBridge | undefined;
 afterEach(async () => {
@@ -23,8 +44,8 @@ describe("QoS 1 acknowledgements", () => {
     const sends = [0, 1, 2, 3, 4].map((i) =>
       c.publishAsync(`home/r${i}/temperature`, String(i), { qos: 1 }).then(() => order.push(i)),
     );
-    while (sink.pending.length < 5) await tick(10);
-    await tick();
+    await pending(sink, 5);
+    await laterPublishAcknowledged(t, sink);
     expect(order).toEqual([]);
     sink.ackAll((n) => [...Array(n).keys()].reverse());
     await Promise.all(sends);
@@ -41,10 +62,14 @@ describe("QoS 1 acknowledgements", () => {
     const send = c.publishAsync("home/kitchen/temperature", "20", { qos: 1 }).then(() => {
       acked = true;
     });
-    await tick(400);
+    // The positive signal: the bridge has seen the sink fail twice; a bridge acknowledging a failed
+    // send would have done so at the first.
+    const bridge = t.bridge;
+    await vi.waitFor(
+      async () => expect((await bridge.metrics.sendRetries.get()).values[0]?.value).toBeGreaterThanOrEqual(2),
+      { timeout: 10_000 },
+    );
     expect(acked).toBe(false);
-    const retries = await t.bridge.metrics.sendRetries.get();
-    expect(retries.values[0]?.value).toBeGreaterThan(0);
     sink.failWith = undefined;
     await send;
     expect(sink.acked).toHaveLength(1);
@@ -63,7 +88,7 @@ describe("QoS 1 acknowledgements", () => {
       },
       () => {},
     );
-    while (sink.pending.length < 1) await tick(10);
+    await pending(sink, 1);
     const closed = new Promise<void>((resolve) => c.once("close", () => resolve()));
     await t.bridge.stop();
     await closed;
@@ -77,9 +102,11 @@ describe("QoS 1 acknowledgements", () => {
     t = await startTestBridge([], { shutdownTimeoutMs: 5000 }, { sink });
     const c = await connect(t.url, { reconnectPeriod: 0 });
     const send = c.publishAsync("home/kitchen/temperature", "20", { qos: 1 });
-    while (sink.pending.length < 1) await tick(10);
+    await pending(sink, 1);
     const stopping = t.bridge.stop();
-    await tick(100);
+    // stop() enters its grace period at once: no new connections, waiting for the sink.
+    expect(t.bridge.health().detail.state).toBe("stopping");
+    await expect(connect(t.url)).rejects.toThrow();
     sink.ackAll();
     await send;
     await stopping;
@@ -95,12 +122,12 @@ describe("QoS 0", () => {
     const c = await connect(t.url);
     for (let i = 0; i < 5; i++) await c.publishAsync("home/hall/temperature", String(i), { qos: 0 });
     await c.endAsync();
-    await tick();
-    expect(sink.pending.map((p) => JSON.parse(String(p.record.value)).value)).toEqual([0, 1, 2]);
+    // All five handled: two dropped (counted), then what the buffer holds is final.
     const bridge = t.bridge;
     await vi.waitFor(async () => expect((await bridge.metrics.droppedQos0.get()).values[0]?.value).toBe(2), {
       timeout: 5000,
     });
+    expect(sink.pending.map((p) => JSON.parse(String(p.record.value)).value)).toEqual([0, 1, 2]);
     sink.ackAll();
   });
 
@@ -110,9 +137,9 @@ describe("QoS 0", () => {
     t = await startTestBridge([], { qos0Buffer: 2 }, { sink });
     const c = await connect(t.url);
     for (let i = 0; i < 4; i++) await c.publishAsync("home/hall/temperature", String(i), { qos: 0 });
-    while (sink.pending.length < 2) await tick(10);
+    await pending(sink, 2);
     sink.ackAll();
-    while (sink.pending.length < 2) await tick(10);
+    await pending(sink, 2);
     sink.ackAll();
     expect(sink.values().map((v) => (v as { value: number }).value)).toEqual([0, 1, 2, 3]);
     expect((await t.bridge.metrics.droppedQos0.get()).values[0]?.value).toBe(0);

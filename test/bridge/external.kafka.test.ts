@@ -7,13 +7,22 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/kafka/broker.mjs";
 import { kafka, noBroker } from "../kafka/helpers.js";
+import { requirePrerequisite } from "../setup/prerequisite.js";
 import { connect, reading, readTopic, startTestBridge, type TestBridge } from "./helpers.js";
 import { MemorySink } from "./memory-sink.js";
 import { MOSQUITTO, type Mosquitto, startMosquitto } from "./mosquitto.js";
 
 const execFileAsync = promisify(execFile);
 
-describe.skipIf(noBroker || !MOSQUITTO)("external broker mode (Mosquitto)", () => {
+const runs =
+  !noBroker &&
+  requirePrerequisite(
+    "mosquitto",
+    MOSQUITTO !== undefined,
+    "mosquitto, the MQTT broker, on PATH or in /usr/sbin (apt-get install mosquitto)",
+  );
+
+describe.runIf(runs)("external broker mode (Mosquitto)", () => {
   let mosquitto: Mosquitto;
   beforeAll(async () => {
     mosquitto = await startMosquitto(await freePort());

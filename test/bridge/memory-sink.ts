@@ -41,6 +41,14 @@ export class MemorySink implements RecordSink {
     for (const i of order(batch.length)) batch[i]?.ack();
   }
 
+  /** Acknowledges the pending records `match` picks, leaving the others pending; returns how many. */
+  ackWhere(match: (record: OutRecord) => boolean): number {
+    const picked = this.pending.filter((p) => match(p.record));
+    for (const p of picked) this.pending.splice(this.pending.indexOf(p), 1);
+    for (const p of picked) p.ack();
+    return picked.length;
+  }
+
   reachable(): boolean {
     return this.up;
   }

@@ -7,7 +7,10 @@ import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-export const MOSQUITTO = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"].find((p) => existsSync(p));
+/** Mosquitto on PATH, else where Debian puts it (/usr/sbin is not on every user's PATH). */
+export const MOSQUITTO = [...(process.env.PATH ?? "").split(path.delimiter).filter(Boolean), "/usr/sbin"]
+  .map((dir) => path.join(dir, "mosquitto"))
+  .find((p) => existsSync(p));
 
 /** One QoS 1 message with Debian's mosquitto_pub; throws with its stderr when it fails. */
 export function mosquittoPub(
@@ -19,7 +22,8 @@ export function mosquittoPub(
   const args = ["-h", mqtt.host, "-p", String(mqtt.port), "-q", "1", "-t", topic, "-m", message];
   if (auth) args.push("-u", auth.user, "-P", auth.password);
   const r = spawnSync("mosquitto_pub", args, { encoding: "utf8", timeout: 10_000 });
-  if (r.status !== 0) throw new Error(`mosquitto_pub ${topic}: exit ${r.status}: ${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`mosquitto_pub ${topic}: ${r.error?.message ?? `exit ${r.status}`}: ${r.stderr}`);
 }
 
 export interface Mosquitto {

@@ -2,20 +2,16 @@
 // broker (the bridge's, forwarding to the real Kafka broker) and producing to Kafka directly, with
 // what landed read back by kcat, an independent client.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { createServer } from "node:net";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { kafka, kcatConsumeAll, noBroker, uniqueTopic } from "../kafka/helpers.js";
+import { BIN, requireBuiltCli, userEnv } from "./built-cli.js";
 
-const root = join(__dirname, "..", "..");
-const node = join(root, "node_modules", ".bin", "node");
-const cli = join(root, "dist", "cli", "main.js");
 const brokers = kafka.brokers.join(",");
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(node, [cli, ...args], { timeout: 60_000 }, (err, stdout, stderr) =>
+    execFile(BIN, args, { timeout: 60_000, env: userEnv() }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as NodeJS.ErrnoException).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -36,7 +32,7 @@ afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
 });
 
-describe.skipIf(noBroker || !existsSync(cli))("homestream sim to MQTT and Kafka", () => {
+describe.runIf(!noBroker && requireBuiltCli())("homestream sim to MQTT and Kafka", () => {
   it("--kafka produces the seeded readings keyed by room, the same as on stdout", async () => {
     const topic = uniqueTopic("sim-kafka");
     const args = ["sim", "--seed", "42", "--count", "300"];
@@ -62,9 +58,9 @@ describe.skipIf(noBroker || !existsSync(cli))("homestream sim to MQTT and Kafka"
       "--kafka-topic",
       topic,
     ];
-    const bridge = spawn(node, [cli, ...bridgeArgs], {
+    const bridge = spawn(BIN, bridgeArgs, {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, HOMESTREAM_LOG_LEVEL: "warn" },
+      env: userEnv({ HOMESTREAM_LOG_LEVEL: "warn" }),
     });
     children.push(bridge);
     let bridgeErr = "";

@@ -1,14 +1,15 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { runSim } from "../../cli/sim.js";
 import { planSim, type SimFlags } from "../../cli/sim-flags.js";
 import type { SimOutput } from "../../cli/sim-output.js";
 import { parseReadingJson } from "../../core/reading.js";
 import type { SimEvent } from "../../simulator/events.js";
+import { BIN, homestream, requireBuiltCli, userEnv } from "./built-cli.js";
 
 const env = { now: () => 0, randomSeed: () => 1, scenarioGiven: false };
 const plan = (f: Partial<SimFlags>) => planSim({ scenario: "random", tz: "UTC", format: "auto", ...f }, env);
@@ -116,47 +117,19 @@ describe("runSim", () => {
   });
 });
 
-// The built command in a real process. Builds dist/ first when the compiled command is missing or
-// older than its sources.
-const root = resolve(__dirname, "../..");
-const main = join(root, "dist/cli/main.js");
-const node = join(root, "node_modules/.bin/node");
-
-function newestSource(): number {
-  let newest = 0;
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, entry.name);
-      if (entry.isDirectory()) walk(p);
-      else if (p.endsWith(".ts")) newest = Math.max(newest, statSync(p).mtimeMs);
-    }
-  };
-  for (const d of ["cli", "core", "simulator"]) walk(join(root, d));
-  return newest;
-}
+// The built command in a real process (the package's bin, built by `npm run build`).
+const built = requireBuiltCli();
 
 function sim(args: string[]) {
-  return spawnSync(node, [main, "sim", ...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  return homestream(["sim", ...args]);
 }
 
-describe("homestream sim (built CLI, real process)", () => {
-  beforeAll(() => {
-    const compiled = join(root, "dist/cli/sim.js");
-    if (!existsSync(compiled) || statSync(compiled).mtimeMs < newestSource()) {
-      // Others' work in progress may not type-check; tsc still emits, and sim.js is what matters here.
-      spawnSync(join(root, "node_modules/.bin/tsc"), ["-p", join(root, "tsconfig.json")], {
-        encoding: "utf8",
-      });
-    }
-    // `sim --help` would fall back to the program's help if sim were missing; an empty run cannot.
-    const probe = sim(["--count", "0", "--seed", "1"]);
-    if (probe.status !== 0) {
-      throw new Error(
-        `"homestream sim" is not available (is simCommand in cli/commands.ts?): ${probe.stderr}`,
-      );
-    }
-  }, 120_000);
+/** `homestream ...args` running on, for the tests that stop it themselves. */
+function spawnBin(args: string[]) {
+  return spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"], env: userEnv() });
+}
 
+describe.runIf(built)("homestream sim (built CLI, real process)", () => {
   it("sim --seed 42 --count 2000 prints the same 2000 valid readings every time, at once", () => {
     const a = sim(["--seed", "42", "--count", "2000"]);
     const b = sim(["--seed", "42", "--count", "2000"]);
@@ -194,7 +167,7 @@ describe("homestream sim (built CLI, real process)", () => {
   });
 
   it("exits 0 quietly when the reader closes the pipe (| head)", async () => {
-    const child = spawn(node, [main, "sim", "--rate", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawnBin(["sim", "--rate", "0"]);
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => {
       stderr += c.toString();
@@ -215,9 +188,7 @@ describe("homestream sim (built CLI, real process)", () => {
   });
 
   it("exits 0 with its summary on Ctrl+C (SIGINT) in a live run", async () => {
-    const child = spawn(node, [main, "sim", "--seed", "1", "--rate", "2"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnBin(["sim", "--seed", "1", "--rate", "2"]);
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => {
       stderr += c.toString();

@@ -1,7 +1,6 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../cli/errors.js";
@@ -15,6 +14,7 @@ import {
   simulate,
   toOracleRow,
 } from "../core/window-oracle.js";
+import { homestream, requireBuiltCli } from "./built-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "homestream-stats-"));
 const T0 = Date.UTC(2026, 10, 27, 21, 0, 0); // November: Europe/Paris is UTC+1 all day
@@ -303,14 +303,13 @@ describe("homestream stats (in process)", () => {
 
 // The built command in a real process: stdin, stdout, stderr and exit codes. Needs `npm run build`
 // (npm test builds first).
-const main = resolve(__dirname, "../../dist/cli/main.js");
-const built = existsSync(main) && existsSync(join(dirname(main), "stats.js"));
+const built = requireBuiltCli();
 
 function cli(args: string[], stdin?: string) {
-  return spawnSync(process.execPath, [main, "stats", ...args], { input: stdin, encoding: "utf8" });
+  return homestream(["stats", ...args], stdin);
 }
 
-describe.skipIf(!built)("homestream stats (built CLI, real process)", () => {
+describe.runIf(built)("homestream stats (built CLI, real process)", () => {
   it("reads stdin, writes JSONL on stdout and the summary on stderr, exits 0", () => {
     const want = expectation(log, {
       windowMs: 60_000,

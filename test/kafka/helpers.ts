@@ -8,7 +8,10 @@ import type { KafkaLogger } from "../../kafka/logger.js";
 const execFileAsync = promisify(execFile);
 
 export const kafka = inject("kafka");
-/** True when there is no broker: suites use `describe.skipIf(noBroker)` (the global setup said why). */
+/**
+ * True when there is no broker: suites use `describe.skipIf(noBroker)`. Only outside CI: the global setup
+ * applied test/setup/prerequisite.ts (under CI=true it failed the run) and said why, once.
+ */
 export const noBroker = kafka.brokers.length === 0;
 
 export function uniqueTopic(name: string): string {

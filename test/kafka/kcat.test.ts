@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TimedReading } from "../../core/reading.js";
 import { createKafkaClient, type KafkaClient } from "../../kafka/client.js";
 import { type ConsumedRecord, DLQ_HEADERS, type KafkaConsumer } from "../../kafka/consumer.js";
+import { requirePrerequisite } from "../setup/prerequisite.js";
 import {
   collectingLogger,
   kafka,
@@ -18,20 +19,17 @@ import {
   until,
 } from "./helpers.js";
 
-const hasKcat = await kcatAvailable();
-// Without kcat the suite skips, loudly; under CI it fails instead: CI must install it.
-const ci = process.env.CI === "true";
-if (!hasKcat && !ci && !noBroker)
-  console.warn("\n!!! KCAT SUITE SKIPPED: kcat is not installed (apt-get install -y kcat) !!!\n");
+const runs =
+  !noBroker &&
+  requirePrerequisite("kcat", await kcatAvailable(), "kcat is not installed (apt-get install -y kcat)");
 
-describe.skipIf(noBroker || (!hasKcat && !ci))("kcat interoperability", () => {
+describe.runIf(runs)("kcat interoperability", () => {
   describe("with kcat", () => {
     const bootstrap = kafka.brokers.join(",");
     let client: KafkaClient;
     const consumers: KafkaConsumer<unknown>[] = [];
 
     beforeAll(() => {
-      if (!hasKcat) throw new Error("kcat is not installed: CI must install it (apt-get install -y kcat)");
       client = createKafkaClient(
         { brokers: kafka.brokers, clientId: "kcat-test" },
         { logger: collectingLogger() },

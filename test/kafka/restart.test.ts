@@ -16,9 +16,18 @@ import {
   stateRoot,
   stopBroker,
 } from "../../scripts/kafka/broker.mjs";
-import { collectingLogger, kafka, reading, uniqueTopic, until } from "./helpers.js";
+import { requirePrerequisite } from "../setup/prerequisite.js";
+import { collectingLogger, kafka, noBroker, reading, uniqueTopic, until } from "./helpers.js";
 
-describe.skipIf(!kafka.canStartBrokers)("a broker restart during a stream", () => {
+const runs =
+  !noBroker &&
+  requirePrerequisite(
+    "kafka-broker-starts",
+    kafka.canStartBrokers,
+    kafka.brokerStartsMissing ?? "java and mvn on PATH, to start a broker of its own",
+  );
+
+describe.runIf(runs)("a broker restart during a stream", () => {
   const dir = path.join(stateRoot, `vitest-${process.pid}-restart`);
   let broker: RunningBroker;
   let client: KafkaClient;

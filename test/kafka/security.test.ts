@@ -4,9 +4,17 @@ import { describe, expect, it } from "vitest";
 import { createKafkaClient } from "../../kafka/client.js";
 import type { ConnectionConfigInput } from "../../kafka/config.js";
 import { DeliveryError } from "../../kafka/errors.js";
-import { kafka, reading, uniqueTopic } from "./helpers.js";
+import { requirePrerequisite } from "../setup/prerequisite.js";
+import { kafka, noBroker, reading, uniqueTopic } from "./helpers.js";
 
 const secure = kafka.secure;
+const runs =
+  !noBroker &&
+  requirePrerequisite(
+    "kafka-sasl-tls",
+    secure !== undefined,
+    kafka.secureMissing ?? "the SASL and TLS listeners of the broker the test setup starts",
+  );
 
 /** Produces one record through `connection` and returns its delivery report. */
 async function roundTrip(connection: ConnectionConfigInput) {
@@ -19,7 +27,7 @@ async function roundTrip(connection: ConnectionConfigInput) {
   }
 }
 
-describe.skipIf(!secure)("SASL and TLS settings against the broker", () => {
+describe.runIf(runs)("SASL and TLS settings against the broker", () => {
   const s = secure as NonNullable<typeof secure>;
 
   for (const mechanism of ["plain", "scram-sha-256", "scram-sha-512"] as const) {

@@ -4,7 +4,8 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "csv-parse/sync";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createKafkaClient } from "../../kafka/client.js";
 import { kafka, noBroker, uniqueTopic } from "../kafka/helpers.js";
 import { type EmbeddedRed, startRed } from "./embedded.js";
@@ -126,23 +127,43 @@ describe.skipIf(noBroker)("Node-RED 4.1", () => {
       },
       csv("kafkaCsv", "kafka.csv"),
     ]);
-    const rows = async (file: string) =>
-      existsSync(join(dir, file))
-        ? (await readFile(join(dir, file), "utf8")).trim().split("\n").length - 1
-        : 0;
-    const counts: Record<string, number> = {};
-    // the files are the nodes' output: wait until each has its rows (or the deadline passes)
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      for (const f of ["sim.csv", "stats.csv", "events.csv", "kafka.csv"]) counts[f] = await rows(f);
-      if ((counts["sim.csv"] === 50 && Object.values(counts).every((n) => n > 0)) || Date.now() > deadline)
-        break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(counts["sim.csv"]).toBe(50);
-    expect(counts["stats.csv"]).toBeGreaterThan(0);
-    expect(counts["events.csv"]).toBe(1);
-    expect(counts["kafka.csv"]).toBeGreaterThan(0);
-    expect(await readFile(join(dir, "events.csv"), "utf8")).toMatch(/^event,room,since,detected_at/);
+    type Row = Record<string, string>;
+    const read = async (file: string): Promise<Row[]> =>
+      existsSync(join(dir, file)) ? parse(await readFile(join(dir, file), "utf8"), { columns: true }) : [];
+    const files = ["sim.csv", "stats.csv", "events.csv", "kafka.csv"] as const;
+    const snapshot = async () =>
+      Object.fromEntries(await Promise.all(files.map(async (f) => [f, await read(f)])));
+    // The files are the nodes' output: wait until the simulator's 50 readings came back from Kafka and
+    // the last window closed (its rows count every reading), then keep reading a while: nothing more
+    // (a duplicate, a window emitted twice) may arrive.
+    const countIn = (rows: Row[]) => rows.reduce((n, r) => n + Number(r.count), 0);
+    let got: Record<string, Row[]> = {};
+    await vi.waitFor(
+      async () => {
+        got = await snapshot();
+        expect(got["kafka.csv"]).toHaveLength(50);
+        expect(countIn(got["stats.csv"] ?? [])).toBe(50);
+        expect(got["events.csv"]).toHaveLength(1);
+      },
+      { timeout: 60_000, interval: 100 },
+    );
+    const settled = await new Promise<Record<string, Row[]>>((resolve) =>
+      setTimeout(() => resolve(snapshot()), 1500),
+    );
+    expect(Object.fromEntries(files.map((f) => [f, settled[f]?.length]))).toEqual(
+      Object.fromEntries(files.map((f) => [f, got[f]?.length])),
+    );
+
+    const sim = got["sim.csv"] ?? [];
+    expect(sim).toHaveLength(50);
+    const fields = (r: Row) => [r.timestamp, r.room, r.sensor_type, r.device_id, r.value].join("|");
+    // Kafka gave back exactly the simulator's readings: each once.
+    expect((got["kafka.csv"] ?? []).map(fields).sort()).toEqual(sim.map(fields).sort());
+    // One row per room, sensor type and 1 s window the readings fall in.
+    const windows = new Set(
+      sim.map((r) => `${r.room}|${r.sensor_type}|${Math.floor(Date.parse(r.timestamp as string) / 1000)}`),
+    );
+    expect(got["stats.csv"]).toHaveLength(windows.size);
+    expect(got["events.csv"]?.[0]).toMatchObject({ event: "anomaly_start", room: "kitchen" });
   }, 120_000);
 });

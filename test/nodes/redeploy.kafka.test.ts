@@ -7,7 +7,7 @@ import { expect, it } from "vitest";
 import { createKafkaClient } from "../../kafka/client.js";
 import { kafka, noBroker, uniqueTopic } from "../kafka/helpers.js";
 import { allNodes, busyFlow, resources, settledTo } from "./redeploy.js";
-import { helper, messages } from "./runtime.js";
+import { collector, helper } from "./runtime.js";
 
 it.skipIf(noBroker)(
   "leaves no timers, sockets or file handles after 50 redeploys against a real broker",
@@ -24,9 +24,9 @@ it.skipIf(noBroker)(
       await helper.load(allNodes, flow(0));
       for (let i = 1; i <= 50; i++) {
         await helper.setFlows(flow(i), "full");
-        await messages("csv", 20, 10_000);
+        await collector("csv").waitFor(20, 10_000);
         // every tenth deploy, also wait for a record to come back through the consumer group
-        if (i % 10 === 0) await messages("consumed", 1, 60_000);
+        if (i % 10 === 0) await collector("consumed").waitFor(1, 60_000);
       }
       await helper.unload();
       const grown = await settledTo(baseline, 15_000);

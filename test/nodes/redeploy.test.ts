@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { allNodes, busyFlow, resources, settledTo } from "./redeploy.js";
-import { helper, messages } from "./runtime.js";
+import { collector, helper } from "./runtime.js";
 
 it("leaves no timers, sockets or file handles after 50 redeploys of all seven nodes", async () => {
   const dir = await mkdtemp(join(tmpdir(), "hs-redeploy-"));
@@ -20,7 +20,7 @@ it("leaves no timers, sockets or file handles after 50 redeploys of all seven no
       await helper.setFlows(flow(i), "full");
       // some traffic each time, so timers and files are in use when the flow stops (the
       // simulator starts 100 ms after deploy: the listener is in place before then)
-      await messages("csv", 20, 10_000);
+      await collector("csv").waitFor(20, 10_000);
     }
     await helper.unload();
     const grown = await settledTo(baseline, 10_000);

@@ -1,5 +1,6 @@
 // Shared set-up for the node tests: the real Node-RED 5 runtime through
-// node-red-node-test-helper, and event-driven waits (no sleeps) on helper and catch nodes.
+// node-red-node-test-helper, and event-driven waits (no sleeps) on helper and catch nodes. Collectors
+// of an expected number of messages keep listening a while after the last one, to see duplicates.
 import { createRequire } from "node:module";
 import helper from "node-red-node-test-helper";
 
@@ -13,22 +14,40 @@ export type Msg = Record<string, unknown> & {
   error?: { message: string };
 };
 
-/** Resolves with the next `count` messages the node with `id` receives; rejects after `timeoutMs`. */
-export function messages(id: string, count: number, timeoutMs = 5000): Promise<Msg[]> {
+/**
+ * Resolves with the next `count` messages the node with `id` receives, exactly: after the last of them
+ * it keeps listening for `settleMs`, and rejects if any more (a duplicate, a window emitted twice)
+ * arrive. Rejects after `timeoutMs` with what came. For sources that go on emitting, use collector().
+ */
+export function messages(id: string, count: number, timeoutMs = 5000, settleMs = 500): Promise<Msg[]> {
   const node = helper.getNode(id);
   if (!node) throw new Error(`no node ${id} in the flow`);
   return new Promise((resolve, reject) => {
     const got: Msg[] = [];
-    const timer = setTimeout(
-      () => reject(new Error(`node ${id}: ${got.length} of ${count} messages after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    let settling: NodeJS.Timeout | undefined;
+    // Node-RED keeps input listeners for the node's life (no off()): this one goes quiet once settled.
+    let finished = false;
+    const timer = setTimeout(() => {
+      finished = true;
+      reject(new Error(`node ${id}: ${got.length} of ${count} messages after ${timeoutMs} ms`));
+    }, timeoutMs);
     node.on("input", ((msg: Msg) => {
-      if (got.length === count) return;
+      if (finished) return;
       got.push(msg);
       if (got.length === count) {
         clearTimeout(timer);
-        resolve(got);
+        settling = setTimeout(() => {
+          finished = true;
+          resolve(got);
+        }, settleMs);
+      } else if (got.length > count) {
+        clearTimeout(settling);
+        finished = true;
+        reject(
+          new Error(
+            `node ${id}: more than the ${count} messages expected; message ${got.length}: ${JSON.stringify(msg.payload)}`,
+          ),
+        );
       }
     }) as (...args: never[]) => void);
   });
@@ -71,9 +90,9 @@ export function collector(id: string): {
   };
 }
 
-/** The next message the node with `id` receives. */
-export async function message(id: string, timeoutMs = 5000): Promise<Msg> {
-  const [msg] = await messages(id, 1, timeoutMs);
+/** The next message the node with `id` receives (and no other within `settleMs`, see messages()). */
+export async function message(id: string, timeoutMs = 5000, settleMs = 500): Promise<Msg> {
+  const [msg] = await messages(id, 1, timeoutMs, settleMs);
   return msg as Msg;
 }
 

@@ -67,7 +67,7 @@ describe("hs-sensor-sim", () => {
 
   it("starts and stops from its editor button", async () => {
     await helper.load(sensorSim, flow({ mode: "random", seed: 4, rate: 5000, autoStart: false }));
-    const out = messages("out", 5);
+    const out = collector("out").waitFor(5);
     expect((await helper.request().post("/hs-sensor-sim/sim/toggle")).status).toBe(200);
     await out;
     const stopped = statusOf("sim", (s) => s.fill === "grey" && s.shape === "ring");
@@ -205,7 +205,7 @@ describe("hs-sensor-sim", () => {
   it("changes the rate with msg.rate", async () => {
     await helper.load(sensorSim, flow({ mode: "random", seed: 2, rate: 1, autoStart: false }));
     const sim = helper.getNode("sim");
-    const got = messages("out", 50, 3000);
+    const got = collector("out").waitFor(50, 3000);
     sim.receive({ payload: "start", rate: 5000 });
     const msgs = await got;
     const times = payloads(msgs).map((p) => Date.parse(p.timestamp));

@@ -1,13 +1,14 @@
 // Global setup of the "kafka" vitest project: provides the broker the Kafka suites use.
 // KAFKA_BROKERS when set; otherwise a broker of our own (scripts/kafka/broker.mjs) when java and mvn are
 // here, stopped by its PID at the end; otherwise the suites skip, saying why. Under CI a missing broker
-// fails the run: CI must really exercise Kafka.
+// fails the run (test/setup/prerequisite.ts): CI must really exercise Kafka.
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { canRunBroker, freePort, startBroker, stateRoot, stopBroker } from "../../scripts/kafka/broker.mjs";
+import { requirePrerequisite } from "./prerequisite.js";
 
 export interface KafkaTestContext {
   /** Bootstrap servers; empty when the suites must skip. */
@@ -22,10 +23,14 @@ export interface KafkaTestContext {
     user: string;
     password: string;
   };
+  /** Why there are no SASL and TLS listeners (set exactly when `secure` is not). */
+  secureMissing?: string;
   /** Why the suites skip (set exactly when `brokers` is empty). */
   skipReason?: string;
-  /** Whether suites may start brokers of their own (the restart test does). */
+  /** Whether suites may start brokers of their own (the restart tests do). */
   canStartBrokers: boolean;
+  /** Why they may not (set exactly when `canStartBrokers` is false). */
+  brokerStartsMissing?: string;
 }
 
 declare module "vitest" {
@@ -57,16 +62,19 @@ async function stopOrphans(): Promise<void> {
   }
 }
 
-// A throwaway self-signed certificate for the TLS listener, or undefined without openssl.
-function selfSignedCertificate(): Promise<{ certificate: string; key: string } | undefined> {
+// A throwaway self-signed certificate for the TLS listener, or why openssl could not make one.
+function selfSignedCertificate(): Promise<{ certificate: string; key: string } | { failed: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), "kafka-tls-"));
   const [cert, key] = [path.join(dir, "cert.pem"), path.join(dir, "key.pem")];
   const args = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"];
   args.push("-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", key, "-out", cert);
   return new Promise((resolve) => {
-    execFile("openssl", args, { timeout: 30_000 }, (err) => {
+    execFile("openssl", args, { timeout: 30_000 }, (err, _stdout, stderr) => {
       const result = err
-        ? undefined
+        ? {
+            failed:
+              `openssl could not make a certificate for the TLS listener: ${err.message} ${stderr}`.trim(),
+          }
         : { certificate: readFileSync(cert, "utf8"), key: readFileSync(key, "utf8") };
       rmSync(dir, { recursive: true, force: true });
       resolve(result);
@@ -79,20 +87,35 @@ export default async function setup(project: TestProject) {
   const fromEnv = process.env.KAFKA_BROKERS?.split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  if (fromEnv?.length) {
-    project.provide("kafka", { brokers: fromEnv, canStartBrokers: tools.ok });
+  const noStarts = `a broker cannot be started here (java ${tools.java ? "found" : "missing"}, mvn ${tools.mvn ? "found" : "missing"})`;
+  const available = Boolean(fromEnv?.length) || tools.ok;
+  const why = available
+    ? "a Kafka broker: KAFKA_BROKERS, or java and mvn to start one"
+    : `KAFKA_BROKERS is not set and ${noStarts}`;
+  if (!requirePrerequisite("kafka-broker", available, why)) {
+    project.provide("kafka", {
+      brokers: [],
+      skipReason: why,
+      canStartBrokers: false,
+      brokerStartsMissing: noStarts,
+      secureMissing: why,
+    });
     return;
   }
-  if (!tools.ok) {
-    const why = `KAFKA_BROKERS is not set and a broker cannot be started here (java ${tools.java ? "found" : "missing"}, mvn ${tools.mvn ? "found" : "missing"})`;
-    if (process.env.CI === "true") throw new Error(`Kafka suites need a broker under CI: ${why}`);
-    console.warn(`\n!!! KAFKA SUITES SKIPPED: ${why} !!!\n`);
-    project.provide("kafka", { brokers: [], skipReason: why, canStartBrokers: false });
+  if (fromEnv?.length) {
+    project.provide("kafka", {
+      brokers: fromEnv,
+      canStartBrokers: tools.ok,
+      brokerStartsMissing: tools.ok ? undefined : noStarts,
+      secureMissing:
+        "KAFKA_BROKERS names an outside broker; the SASL and TLS listeners exist only on the broker this setup starts (unset KAFKA_BROKERS)",
+    });
     return;
   }
   await stopOrphans();
   const dir = path.join(stateRoot, `vitest-${process.pid}-main`);
-  const tls = await selfSignedCertificate();
+  const cert = await selfSignedCertificate();
+  const tls = "failed" in cert ? undefined : cert;
   const security = tls && {
     saslPort: await freePort(),
     saslSslPort: await freePort(),
@@ -116,6 +139,7 @@ export default async function setup(project: TestProject) {
       user: security.user,
       password: security.password,
     },
+    secureMissing: "failed" in cert ? cert.failed : undefined,
   });
   return async () => {
     process.off("exit", killOnExit);
