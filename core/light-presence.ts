@@ -32,6 +32,7 @@
 import { z } from "zod";
 import { DeadlineHeap, isDue, type Scheduled } from "./deadline-heap.js";
 import { fieldIssues, formatIssues } from "./issues.js";
+import { type JsonNumber, toJsonNumber } from "./json-number.js";
 import type { ReadingIssue, TimedReading } from "./reading.js";
 import { describeType, toIso } from "./time.js";
 
@@ -156,6 +157,28 @@ interface RoomState extends Scheduled {
 }
 
 const NO_EVENTS: readonly AnomalyEvent[] = Object.freeze([]);
+
+/** One room in a snapshot (validated by core/detector-state.ts). */
+export interface RoomSnapshot {
+  room: string;
+  light: number | null;
+  lightDevice: string;
+  presence: number | null;
+  presenceDevice: string;
+  presenceTime: number;
+  phase: Phase;
+  since: number;
+  detectedAt: number;
+  nextReminder: JsonNumber;
+}
+
+/** Everything a LightPresenceDetector holds, as plain JSON values. */
+export interface DetectorBody {
+  /** Max event time seen; null before any input. */
+  clock: number | null;
+  /** In first-seen order (ties between rooms' deadlines follow it). */
+  rooms: RoomSnapshot[];
+}
 
 export class LightPresenceDetector {
   readonly options: ResolvedLightPresenceOptions;
@@ -374,5 +397,58 @@ export class LightPresenceDetector {
     const events = this.out;
     this.out = [];
     return events;
+  }
+
+  // --- State snapshots (versioned and validated in core/detector-state.ts) ---
+
+  /** Everything this detector holds, as plain JSON values. */
+  exportBody(): DetectorBody {
+    const rooms: RoomSnapshot[] = [];
+    for (const s of this.rooms.values()) {
+      rooms.push({
+        room: s.room,
+        light: s.light ?? null,
+        lightDevice: s.lightDevice,
+        presence: s.presence ?? null,
+        presenceDevice: s.presenceDevice,
+        presenceTime: s.presenceTime,
+        phase: s.phase,
+        since: s.since,
+        detectedAt: s.detectedAt,
+        nextReminder: toJsonNumber(s.nextReminder),
+      });
+    }
+    return { clock: this.now ?? null, rooms };
+  }
+
+  /**
+   * Replaces this fresh detector's state with `body` (from `exportBody` of a detector with the same
+   * options); the deadlines of rooms whose condition holds are scheduled again from it.
+   */
+  importBody(body: DetectorBody): void {
+    if (this.rooms.size > 0 || this.clock !== Number.NEGATIVE_INFINITY) {
+      throw new Error("importBody: the detector is not fresh");
+    }
+    this.clock = body.clock ?? Number.NEGATIVE_INFINITY;
+    for (const r of body.rooms) {
+      const s: RoomState = {
+        room: r.room,
+        light: r.light ?? undefined,
+        lightDevice: r.lightDevice,
+        presence: r.presence ?? undefined,
+        presenceDevice: r.presenceDevice,
+        presenceTime: r.presenceTime,
+        phase: r.phase,
+        since: r.since,
+        detectedAt: r.detectedAt,
+        nextReminder: Number(r.nextReminder),
+        dueTime: 0,
+        duePhase: 0,
+        order: this.rooms.size,
+        heapIndex: -1,
+      };
+      this.rooms.set(r.room, s);
+      if (s.phase !== "idle") this.reschedule(s);
+    }
   }
 }

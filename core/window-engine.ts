@@ -21,6 +21,8 @@
 //   previous batch (eventTimeWatermarkForLateEvents). We have no batches: each reading is checked
 //   against the watermark from before it, and the watermark then moves with that reading. This is
 //   Spark with one reading per micro-batch.
+import { z } from "zod";
+import { fromJsonNumber, jsonNumber, toJsonNumber } from "./json-number.js";
 import type { Reading } from "./reading.js";
 import { toIso } from "./time.js";
 import { type GroupColumn, type WindowConfig, type WindowOptions, windowConfig } from "./window-options.js";
@@ -68,6 +70,22 @@ export interface WindowCounters {
   emitted: number;
 }
 
+/**
+ * An aggregate's fields as plain JSON, for state snapshots (core/window-state.ts). A field added
+ * to the Accumulator is added here and in its toJSON/fromJSON, nowhere else: snapshots saved
+ * with other fields are then refused (the state's `aggregate` field list differs).
+ */
+const aggregateSchema = z.strictObject({
+  count: z.number().int().positive(),
+  sum: jsonNumber,
+  compensation: jsonNumber,
+  min: jsonNumber,
+  max: jsonNumber,
+});
+export type AggregateJSON = z.input<typeof aggregateSchema>;
+/** Names of the aggregate's fields, recorded in every snapshot. */
+export const AGGREGATE_FIELDS: readonly string[] = Object.keys(aggregateSchema.shape);
+
 /** Running aggregate of one (window, group). */
 class Accumulator {
   count = 0;
@@ -93,7 +111,62 @@ class Accumulator {
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
   }
+
+  toJSON(): AggregateJSON {
+    return {
+      count: this.count,
+      sum: toJsonNumber(this.sum),
+      compensation: toJsonNumber(this.compensation),
+      min: toJsonNumber(this.min),
+      max: toJsonNumber(this.max),
+    };
+  }
+
+  /** An accumulator holding what `toJSON` wrote; throws a StateShapeError naming a bad field. */
+  static fromJSON(start: number, keys: readonly string[], json: unknown, where: string): Accumulator {
+    const r = aggregateSchema.safeParse(json);
+    if (!r.success) {
+      const i = r.error.issues[0];
+      throw new StateShapeError(`${where}.${i?.path.map(String).join(".") ?? ""}: ${i?.message ?? "invalid"}`);
+    }
+    const acc = new Accumulator(start, keys);
+    acc.count = r.data.count;
+    acc.sum = r.data.sum;
+    acc.compensation = r.data.compensation;
+    acc.min = r.data.min;
+    acc.max = r.data.max;
+    return acc;
+  }
 }
+
+/** A snapshot whose content does not fit the engine (see core/window-state.ts). */
+export class StateShapeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StateShapeError";
+  }
+}
+
+/** One (window, group) aggregate in a snapshot. */
+export interface AggregateEntry {
+  start: number;
+  keys: string[];
+  aggregate: AggregateJSON;
+  /** Update mode: changed since the last `takeUpdates()`. */
+  dirty?: boolean;
+}
+
+/** Everything a WindowEngine holds, as plain JSON values (validated by core/window-state.ts). */
+export interface WindowEngineBody {
+  watermark: JsonNumberValue;
+  maxEventTime: JsonNumberValue;
+  counters: Omit<WindowCounters, "openWindows">;
+  /** Open (window, group) aggregates, by window start then keys. */
+  open: AggregateEntry[];
+  /** Update mode: aggregates of windows already closed whose last changes are not taken yet. */
+  closedPending: AggregateEntry[];
+}
+type JsonNumberValue = ReturnType<typeof toJsonNumber>;
 
 /** Group index: one map level per grouping column; the last level holds accumulators. */
 type GroupNode = Map<string, GroupNode | Accumulator>;
@@ -398,5 +471,99 @@ export class WindowEngine {
     }
     this.nEmitted += out.length;
     return out;
+  }
+
+  // --- State snapshots (versioned and validated in core/window-state.ts) ---
+
+  /** Everything this engine holds, as plain JSON values. */
+  exportBody(): WindowEngineBody {
+    const entry = (a: Accumulator): AggregateEntry => {
+      const e: AggregateEntry = { start: a.start, keys: [...a.keys], aggregate: a.toJSON() };
+      if (a.dirty) e.dirty = true;
+      return e;
+    };
+    const open: AggregateEntry[] = [];
+    for (const start of this.starts) {
+      const w = this.windows.get(start) as OpenWindow;
+      for (const a of [...w.all].sort(compareAccumulators)) open.push(entry(a));
+    }
+    // A closed window never reopens (its readings are late), so a start not in `windows` is closed.
+    const closedPending = this.dirty
+      .filter((a) => !this.windows.has(a.start))
+      .sort(compareAccumulators)
+      .map(entry);
+    const { openWindows: _, ...counters } = this.counters;
+    return {
+      watermark: toJsonNumber(this.wm),
+      maxEventTime: toJsonNumber(this.maxTime),
+      counters,
+      open,
+      closedPending,
+    };
+  }
+
+  /**
+   * Replaces this fresh engine's state with `body` (from `exportBody` of an engine with the same
+   * configuration). Throws a StateShapeError naming the first entry that does not fit.
+   */
+  importBody(body: WindowEngineBody): void {
+    if (this.windows.size > 0 || this.dirty.length > 0 || this.nAccepted + this.nFiltered > 0) {
+      throw new Error("importBody: the engine is not fresh");
+    }
+    const cols = this.columns;
+    const grid = (start: number, where: string) => {
+      let rem = (start - this.offset) % this.slide;
+      if (rem < 0) rem += this.slide;
+      if (rem !== 0 || !Number.isSafeInteger(start)) {
+        throw new StateShapeError(`${where}.start: ${start} is not a window start of this configuration`);
+      }
+    };
+    const restore = (e: AggregateEntry, where: string): Accumulator => {
+      if (e.keys.length !== cols.length) {
+        throw new StateShapeError(`${where}.keys: ${e.keys.length} keys for ${cols.length} grouping columns`);
+      }
+      grid(e.start, where);
+      const acc = Accumulator.fromJSON(e.start, e.keys, e.aggregate, `${where}.aggregate`);
+      if (e.dirty === true && !this.append) {
+        acc.dirty = true;
+        this.dirty.push(acc);
+      }
+      return acc;
+    };
+    const wm = fromJsonNumber(body.watermark);
+    body.open.forEach((e, i) => {
+      const where = `open.${i}`;
+      const acc = restore(e, where);
+      if (e.start + this.size <= wm) {
+        throw new StateShapeError(`${where}: window ending ${e.start + this.size} is open behind the watermark ${wm}`);
+      }
+      const w = this.windows.get(e.start) ?? this.openWindow(e.start);
+      let node = w.groups;
+      for (let c = 0; c < cols.length - 1; c++) {
+        const key = e.keys[c] as string;
+        let child = node.get(key) as GroupNode | undefined;
+        if (child === undefined) {
+          child = new Map();
+          node.set(key, child);
+        }
+        node = child;
+      }
+      const last = cols.length > 0 ? (e.keys[cols.length - 1] as string) : "";
+      if (node.has(last)) throw new StateShapeError(`${where}: the same window and group twice`);
+      node.set(last, acc);
+      w.all.push(acc);
+      this.nOpen++;
+    });
+    body.closedPending.forEach((e, i) => {
+      restore({ ...e, dirty: true }, `closedPending.${i}`);
+    });
+    this.wm = wm;
+    this.maxTime = fromJsonNumber(body.maxEventTime);
+    const c = body.counters;
+    this.nAccepted = c.accepted;
+    this.nLate = c.late;
+    this.nPartiallyLate = c.partiallyLate;
+    this.nFiltered = c.filtered;
+    this.nEmitted = c.emitted;
   }
 }
