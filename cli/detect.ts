@@ -3,20 +3,39 @@
 // a presence age is measured against the readings' timestamps, never the wall clock.
 
 import { parseDuration } from "@homestream/core/duration";
+import { restoreDetector, snapshotDetector } from "@homestream/core/detector-state";
 import { formatIssues } from "@homestream/core/issues";
-import { LightPresenceDetector, parseLightPresenceOptions } from "@homestream/core/light-presence";
+import {
+  LightPresenceDetector,
+  parseLightPresenceOptions,
+  type ResolvedLightPresenceOptions,
+} from "@homestream/core/light-presence";
 import { Command, Option } from "commander";
 import { UsageError } from "./errors.js";
-import { forEachReading, type InputFormat } from "./input.js";
+import { forEachReading, type InputFormat, type InputSummary } from "./input.js";
 import { createJsonlWriter } from "./output.js";
+import { loadStateFile, saveStateFile } from "./state-file.js";
 
-interface DetectFlags {
+export interface DetectFlags {
   grace: string;
   presenceMaxAge?: string;
   input?: string;
   format: InputFormat;
   tz: string;
   strict?: boolean;
+  /** Carry per-room state and open anomalies in this file from run to run. */
+  state?: string;
+}
+
+export interface DetectIo {
+  stdout: NodeJS.WritableStream;
+  log: (line: string) => void;
+}
+
+export interface DetectSummary extends InputSummary {
+  started: number;
+  ended: number;
+  open: number;
 }
 
 const FLAG_OF: Record<string, string> = { graceMs: "--grace", presenceMaxAgeMs: "--presence-max-age" };
@@ -30,7 +49,7 @@ function durationFlag(flag: string, text: string): number {
 }
 
 /** Flags to detector options; a bad value is a usage error naming the flag. */
-function detectorFrom(flags: DetectFlags): LightPresenceDetector {
+function detectorOptions(flags: DetectFlags): ResolvedLightPresenceOptions {
   const parsed = parseLightPresenceOptions({
     graceMs: durationFlag("--grace", flags.grace),
     presenceMaxAgeMs:
@@ -42,7 +61,60 @@ function detectorFrom(flags: DetectFlags): LightPresenceDetector {
     const text = formatIssues(parsed.issues, { nameOf: (f) => FLAG_OF[f] });
     throw new UsageError(text);
   }
-  return new LightPresenceDetector(parsed.value);
+  return parsed.value;
+}
+
+/** Runs the detector over the input; resolves with the counts once every event is written. */
+export async function runDetect(
+  flags: DetectFlags,
+  io: DetectIo = { stdout: process.stdout, log: (line) => process.stderr.write(`${line}\n`) },
+): Promise<DetectSummary> {
+  const options = detectorOptions(flags);
+  let detector = new LightPresenceDetector(options);
+  if (flags.state !== undefined) {
+    const loaded = await loadStateFile(flags.state);
+    if (loaded.found) {
+      const restored = "error" in loaded ? undefined : restoreDetector(options, loaded.value);
+      if (restored?.ok) detector = restored.value;
+      else {
+        const why = "error" in loaded ? loaded.error : restored?.ok === false ? restored.message : "";
+        io.log(`detect: --state ${flags.state}: discarded, starting afresh: ${why}`);
+      }
+    }
+  }
+  const out = createJsonlWriter(io.stdout);
+  let started = 0;
+  let ended = 0;
+  const summary = await forEachReading(
+    {
+      input: flags.input,
+      format: flags.format,
+      timeZone: flags.tz,
+      strict: flags.strict,
+      command: "detect",
+      log: io.log,
+    },
+    (r) => {
+      const events = detector.observe(r);
+      if (events.length === 0) return;
+      let drained: Promise<void> | undefined;
+      for (const e of events) {
+        if (e.event === "anomaly_start") started++;
+        else if (e.event === "anomaly_end") ended++;
+        drained = out.write(e) ?? drained;
+      }
+      return drained;
+    },
+  );
+  await out.end();
+  if (flags.state !== undefined) await saveStateFile(flags.state, snapshotDetector(detector));
+  const open = detector.openAnomalies().length;
+  io.log(
+    `detect: ${summary.lines} lines, ${summary.readings} readings, ${summary.malformed} malformed, ` +
+      `${started} anomalies started, ${ended} ended, ${open} still open` +
+      (flags.state !== undefined ? ` (state kept in ${flags.state})` : ""),
+  );
+  return { ...summary, started, ended, open };
 }
 
 export function detectCommand(): Command {
@@ -63,6 +135,10 @@ export function detectCommand(): Command {
     )
     .option("--tz <zone>", "IANA zone for timestamps without Z or offset", "UTC")
     .option("--strict", "stop with exit code 1 at the first malformed line instead of skipping it")
+    .option(
+      "--state <file>",
+      "carry state between runs: load it at start if the file exists, write it at the end (open anomalies stay open)",
+    )
     .addHelpText(
       "after",
       `
@@ -72,40 +148,15 @@ light == 1 and presence == 0. Writes to stdout, one JSON object a line:
   {"event":"anomaly_end","room":…,"since":…,"ended_at":…,"duration_s":…}
 Anomalies still open at the end of the input get no end event (the summary counts them).
 Malformed lines are reported on stderr with their line number and skipped.
+With --state FILE, a log processed in parts (each run with the same FILE) gives exactly
+the events of one run: an anomaly open at the end of one part ends in a later one with
+its original since. A state saved under other --grace/--presence-max-age is discarded.
 
 Example:
-  homestream detect --grace 30s --presence-max-age 10m --input data/readings.jsonl`,
+  homestream detect --grace 30s --presence-max-age 10m --input data/readings.jsonl
+  homestream detect --state d.json --input monday.jsonl; homestream detect --state d.json --input tuesday.jsonl`,
     )
     .action(async (flags: DetectFlags) => {
-      const detector = detectorFrom(flags);
-      const out = createJsonlWriter(process.stdout);
-      let started = 0;
-      let ended = 0;
-      const summary = await forEachReading(
-        {
-          input: flags.input,
-          format: flags.format,
-          timeZone: flags.tz,
-          strict: flags.strict,
-          command: "detect",
-        },
-        (r) => {
-          const events = detector.observe(r);
-          if (events.length === 0) return;
-          let drained: Promise<void> | undefined;
-          for (const e of events) {
-            if (e.event === "anomaly_start") started++;
-            else if (e.event === "anomaly_end") ended++;
-            drained = out.write(e) ?? drained;
-          }
-          return drained;
-        },
-      );
-      await out.end();
-      const open = detector.openAnomalies().length;
-      process.stderr.write(
-        `detect: ${summary.lines} lines, ${summary.readings} readings, ${summary.malformed} malformed, ` +
-          `${started} anomalies started, ${ended} ended, ${open} still open\n`,
-      );
+      await runDetect(flags);
     });
 }

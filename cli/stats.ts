@@ -10,10 +10,12 @@ import {
   type WindowOptions,
   WindowOptionsError,
 } from "@homestream/core/window-options";
+import { restoreWindowEngine, snapshotWindowEngine } from "@homestream/core/window-state";
 import { Command, Option } from "commander";
 import { UsageError } from "./errors.js";
 import { forEachReading, type InputFormat, type InputSummary } from "./input.js";
 import { createJsonlWriter } from "./output.js";
+import { loadStateFile, saveStateFile } from "./state-file.js";
 
 /** The flags as commander hands them over (strings until checked here). */
 export interface StatsFlags {
@@ -29,6 +31,10 @@ export interface StatsFlags {
   format: InputFormat;
   tz: string;
   strict?: boolean;
+  /** Carry open windows, the watermark and counters in this file from run to run. */
+  state?: string;
+  /** With --state: this is the last part, close every open window at the end. */
+  final?: boolean;
 }
 
 export interface StatsIo {
@@ -43,6 +49,8 @@ export interface StatsSummary extends InputSummary {
   partiallyLate: number;
   /** Rows written: final windows (append) or window updates (update). */
   emitted: number;
+  /** With --state and no --final: windows kept open in the state file. */
+  open: number;
 }
 
 export const DEFAULT_TRIGGER = 1000;
@@ -123,6 +131,12 @@ export function statsOptions(flags: StatsFlags): { engine: WindowOptions; trigge
   };
 }
 
+/** The --state file's content: the engine's snapshot and where the update trigger stands. */
+interface StatsStateFile {
+  engine: unknown;
+  readingsSinceTrigger: number;
+}
+
 function engineFor(options: WindowOptions): WindowEngine {
   try {
     return new WindowEngine(options);
@@ -134,6 +148,24 @@ function engineFor(options: WindowOptions): WindowEngine {
   }
 }
 
+function restoreStatsState(
+  options: WindowOptions,
+  value: unknown,
+): { ok: true; engine: WindowEngine; sinceTrigger: number } | { ok: false; message: string } {
+  const file = value as Partial<StatsStateFile> | null | undefined;
+  if (typeof file !== "object" || file === null || !("engine" in file)) {
+    return { ok: false, message: "not a stats state file (no engine field)" };
+  }
+  const since = file.readingsSinceTrigger;
+  if (!Number.isSafeInteger(since) || (since as number) < 0) {
+    return { ok: false, message: "readingsSinceTrigger: must be a whole number of at least 0" };
+  }
+  const r = restoreWindowEngine(options, file.engine);
+  return r.ok
+    ? { ok: true, engine: r.value, sinceTrigger: since as number }
+    : { ok: false, message: r.message };
+}
+
 /** Runs the analysis over the input; resolves with the counts once every window is written. */
 export async function runStats(
   flags: StatsFlags,
@@ -143,11 +175,25 @@ export async function runStats(
   },
 ): Promise<StatsSummary> {
   const { engine: options, trigger } = statsOptions(flags);
-  const engine = engineFor(options);
+  if (flags.final && flags.state === undefined) throw new UsageError("--final applies with --state only");
+  let engine = engineFor(options);
+  let sinceTrigger = 0;
+  if (flags.state !== undefined) {
+    const loaded = await loadStateFile(flags.state);
+    if (loaded.found) {
+      const restored = restoreStatsState(options, "error" in loaded ? undefined : loaded.value);
+      if (restored.ok) {
+        engine = restored.engine;
+        sinceTrigger = restored.sinceTrigger;
+      } else {
+        const why = "error" in loaded ? loaded.error : restored.message;
+        io.log(`stats: --state ${flags.state}: discarded, starting afresh: ${why}`);
+      }
+    }
+  }
   const out = createJsonlWriter(io.stdout);
   const update = options.mode === "update";
   let emitted = 0;
-  let sinceTrigger = 0;
 
   // Synchronous unless the output pushes back, so the common reading costs no promise.
   const write = (rows: readonly WindowResult[], from = 0): Promise<void> | undefined => {
@@ -178,9 +224,15 @@ export async function runStats(
       return pending ? pending.then(() => write(engine.takeUpdates())) : write(engine.takeUpdates());
     },
   );
-  // End of input: close every open window (append) or emit the last changes (update).
-  await write(engine.flush());
+  // End of input: close every open window (append) or emit the last changes (update); with
+  // --state, unless --final, they stay open in the state for the next part of the log.
+  const carry = flags.state !== undefined && !flags.final;
+  if (!carry) await write(engine.flush());
   await out.end();
+  if (flags.state !== undefined) {
+    const file: StatsStateFile = { engine: snapshotWindowEngine(engine), readingsSinceTrigger: sinceTrigger };
+    await saveStateFile(flags.state, file);
+  }
 
   const c = engine.counters;
   const summary: StatsSummary = {
@@ -189,11 +241,13 @@ export async function runStats(
     late: c.late,
     partiallyLate: c.partiallyLate,
     emitted,
+    open: c.openWindows,
   };
   const partly = c.partiallyLate > 0 ? ` (${c.partiallyLate} more dropped from some windows)` : "";
   io.log(
     `stats: ${input.lines} lines, ${input.readings} readings, ${input.malformed} malformed, ` +
-      `${c.filtered} filtered, ${c.late} late${partly}, ${emitted} ${update ? "window updates" : "windows"}`,
+      `${c.filtered} filtered, ${c.late} late${partly}, ${emitted} ${update ? "window updates" : "windows"}` +
+      (carry ? `, ${c.openWindows} open windows kept in ${flags.state}` : ""),
   );
   return summary;
 }
@@ -243,6 +297,11 @@ export function statsCommand(): Command {
     )
     .option("--tz <zone>", "IANA time zone for timestamps without Z or offset", "UTC")
     .option("--strict", "stop at the first malformed line (exit 1) instead of skipping it")
+    .option(
+      "--state <file>",
+      "carry state between runs: load it at start if the file exists, write it at the end; open windows stay open in it",
+    )
+    .option("--final", "with --state: the last part of the log, close every open window at the end")
     .addHelpText(
       "after",
       `
@@ -258,11 +317,20 @@ Semantics (Spark Structured Streaming's window() and withWatermark()):
   writes the rest, update mode the windows changed since its last batch.
   A summary line goes to stderr.
 
+State (--state FILE): a log processed in parts, each run with the same
+  --state, gives exactly the rows of one run over the whole log: open windows,
+  the watermark and the counters are written to FILE at the end (atomically)
+  instead of being closed, and read back at the start of the next run. Give
+  --final with the last part to close the remaining windows. A state saved
+  under other window flags (or a corrupt file) is discarded with a message.
+
 Examples:
   homestream stats --input readings.jsonl
   homestream sim --count 10000 | homestream stats --window 5m --slide 1m \\
     --watermark 30s
   homestream stats --input log.csv --mode update --trigger 500 --sensors all
+  homestream stats --state s.json --input monday.jsonl
+  homestream stats --state s.json --input tuesday.jsonl --final
 `,
     )
     .action(async (flags: StatsFlags) => {

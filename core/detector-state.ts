@@ -51,19 +51,22 @@ const room = z.strictObject({
   detectedAt: time,
   nextReminder: jsonNumber,
 });
-const bodySchema = z
-  .strictObject({ clock: time.nullable(), rooms: z.array(room) })
-  .superRefine((b, ctx) => {
-    const seen = new Set<string>();
-    b.rooms.forEach((r, i) => {
-      if (seen.has(r.room)) ctx.addIssue({ code: "custom", path: ["rooms", i, "room"], message: `repeats "${r.room}"` });
-      seen.add(r.room);
-      // A running condition always has a clock at or past its start.
-      if (r.phase !== "idle" && (b.clock === null || r.since > b.clock)) {
-        ctx.addIssue({ code: "custom", path: ["rooms", i, "since"], message: "lies after the detector's clock" });
-      }
-    });
+const bodySchema = z.strictObject({ clock: time.nullable(), rooms: z.array(room) }).superRefine((b, ctx) => {
+  const seen = new Set<string>();
+  b.rooms.forEach((r, i) => {
+    if (seen.has(r.room))
+      ctx.addIssue({ code: "custom", path: ["rooms", i, "room"], message: `repeats "${r.room}"` });
+    seen.add(r.room);
+    // A running condition always has a clock at or past its start.
+    if (r.phase !== "idle" && (b.clock === null || r.since > b.clock)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["rooms", i, "since"],
+        message: "lies after the detector's clock",
+      });
+    }
   });
+});
 
 /**
  * A detector for `options` holding the saved `state`, or why the state cannot be used. Never
@@ -76,7 +79,11 @@ export function restoreDetector(
   const detector = new LightPresenceDetector(options);
   const opened = openEnvelope(
     state,
-    { kind: DETECTOR_STATE_KIND, version: DETECTOR_STATE_VERSION, config: detectorStateConfig(detector.options) },
+    {
+      kind: DETECTOR_STATE_KIND,
+      version: DETECTOR_STATE_VERSION,
+      config: detectorStateConfig(detector.options),
+    },
     bodySchema,
   );
   if (!opened.ok) return opened;

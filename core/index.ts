@@ -1,12 +1,16 @@
 export * from "./csv-record.js";
 export * from "./csv-row.js";
+export * from "./detector-state.js";
 export * from "./duration.js";
 export { describeZodError, type FieldIssue, fieldIssues, type IssueWording } from "./issues.js";
+export * from "./json-number.js";
 export * from "./light-presence.js";
 export * from "./payload-adapters.js";
 export * from "./reading.js";
+export * from "./state-envelope.js";
 export * from "./time.js";
 export * from "./topic-mapping.js";
 export * from "./topic-pattern.js";
 export * from "./window-engine.js";
 export * from "./window-options.js";
+export * from "./window-state.js";

@@ -127,7 +127,9 @@ class Accumulator {
     const r = aggregateSchema.safeParse(json);
     if (!r.success) {
       const i = r.error.issues[0];
-      throw new StateShapeError(`${where}.${i?.path.map(String).join(".") ?? ""}: ${i?.message ?? "invalid"}`);
+      throw new StateShapeError(
+        `${where}.${i?.path.map(String).join(".") ?? ""}: ${i?.message ?? "invalid"}`,
+      );
     }
     const acc = new Accumulator(start, keys);
     acc.count = r.data.count;
@@ -535,7 +537,9 @@ export class WindowEngine {
       const where = `open.${i}`;
       const acc = restore(e, where);
       if (e.start + this.size <= wm) {
-        throw new StateShapeError(`${where}: window ending ${e.start + this.size} is open behind the watermark ${wm}`);
+        throw new StateShapeError(
+          `${where}: window ending ${e.start + this.size} is open behind the watermark ${wm}`,
+        );
       }
       const w = this.windows.get(e.start) ?? this.openWindow(e.start);
       let node = w.groups;

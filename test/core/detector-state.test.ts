@@ -1,7 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { restoreDetector, snapshotDetector } from "../../core/detector-state.js";
-import { type AnomalyEvent, LightPresenceDetector, type LightPresenceOptions } from "../../core/light-presence.js";
+import {
+  type AnomalyEvent,
+  LightPresenceDetector,
+  type LightPresenceOptions,
+} from "../../core/light-presence.js";
 import type { TimedReading } from "../../core/reading.js";
 import type { Op } from "./light-presence-oracle.js";
 
@@ -43,7 +47,12 @@ describe("light-presence detector state", () => {
     d.observe(rd("hall", "light", 1, 1000));
     const back = restored(options, viaJson(snapshotDetector(d)));
     expect(back.advanceTo(T0 + 31_000)).toEqual([
-      expect.objectContaining({ event: "anomaly_start", room: "hall", since: at(1000), detected_at: at(31_000) }),
+      expect.objectContaining({
+        event: "anomaly_start",
+        room: "hall",
+        since: at(1000),
+        detected_at: at(31_000),
+      }),
     ]);
   });
 
@@ -52,7 +61,11 @@ describe("light-presence detector state", () => {
     d.observe(rd("hall", "presence", 0, 0));
     const state = viaJson(snapshotDetector(d)) as { body: { rooms: Record<string, unknown>[] } };
     const changed = restoreDetector({ graceMs: 2000 }, state);
-    expect(changed).toMatchObject({ ok: false, reason: "config", message: expect.stringContaining("graceMs 1000 → 2000") });
+    expect(changed).toMatchObject({
+      ok: false,
+      reason: "config",
+      message: expect.stringContaining("graceMs 1000 → 2000"),
+    });
 
     const bad = structuredClone(state);
     (bad.body.rooms[0] as Record<string, unknown>).presence = 7;
@@ -91,7 +104,13 @@ const opsArb = fc
       const value = kind === "presence" ? Number(likely === 0) : Number(likely > 0);
       return {
         reading: {
-          reading: { room, sensor_type: kind, value, timestamp: at(t), device_id: `${room}_${kind}_${device}` },
+          reading: {
+            room,
+            sensor_type: kind,
+            value,
+            timestamp: at(t),
+            device_id: `${room}_${kind}_${device}`,
+          },
           time: T0 + t,
         },
       };

@@ -63,14 +63,21 @@ describe("window engine state", () => {
     expect(r.message).toContain('groupBy ["room"] → ["room","sensor_type"]');
     // The sensor list is a set: another order is the same configuration.
     const s = new WindowEngine({ windowMs: 1000, sensorTypes: ["temperature", "humidity"] });
-    expect(restoreWindowEngine({ windowMs: 1000, sensorTypes: ["humidity", "temperature"] }, viaJson(snapshotWindowEngine(s))).ok).toBe(true);
+    expect(
+      restoreWindowEngine(
+        { windowMs: 1000, sensorTypes: ["humidity", "temperature"] },
+        viaJson(snapshotWindowEngine(s)),
+      ).ok,
+    ).toBe(true);
   });
 
   it("reports a corrupt or foreign state with the field, never throws", () => {
     const options: WindowOptions = { windowMs: 60_000 };
     const e = new WindowEngine(options);
     e.add(reading("kitchen", "temperature", 20), T0);
-    const good = viaJson(snapshotWindowEngine(e)) as { body: { open: { aggregate: { count: unknown }; start: unknown }[] } };
+    const good = viaJson(snapshotWindowEngine(e)) as {
+      body: { open: { aggregate: { count: unknown }; start: unknown }[] };
+    };
     const cases: Array<[unknown, string, string]> = [
       [null, "corrupt", "state: must be an object, got null"],
       ["{", "corrupt", "state: must be an object"],
@@ -96,7 +103,13 @@ describe("window engine state", () => {
 
 // ---- split runs equal one run ----
 
-const GROUPS: GroupColumn[][] = [[], ["room"], ["room", "sensor_type"], ["device_id"], ["room", "sensor_type", "device_id"]];
+const GROUPS: GroupColumn[][] = [
+  [],
+  ["room"],
+  ["room", "sensor_type"],
+  ["device_id"],
+  ["room", "sensor_type", "device_id"],
+];
 
 const optionsArb = fc
   .record({
@@ -106,7 +119,11 @@ const optionsArb = fc
     watermarkDelayMs: fc.integer({ min: 0, max: 30 }),
     mode: fc.constantFrom<"append" | "update">("append", "update"),
     groupBy: fc.constantFrom(...GROUPS),
-    sensorTypes: fc.constantFrom<string[] | undefined>(undefined, ["temperature"], ["temperature", "humidity"]),
+    sensorTypes: fc.constantFrom<string[] | undefined>(
+      undefined,
+      ["temperature"],
+      ["temperature", "humidity"],
+    ),
   })
   .map(({ windowMs, slideDiv, offsetFrac, ...rest }): WindowOptions => {
     const slideMs = Math.max(1, Math.ceil(windowMs / slideDiv));
@@ -114,13 +131,20 @@ const optionsArb = fc
   });
 
 const stepArb = fc.oneof(
-  { weight: 9, arbitrary: fc.record({
-    room: fc.constantFrom("kitchen", "hall", "bath"),
-    sensor_type: fc.constantFrom("temperature", "humidity", "light"),
-    device_id: fc.constantFrom("d1", "d2"),
-    value: fc.oneof(fc.integer({ min: -50, max: 50 }), fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.constant(1e308)),
-    time: fc.integer({ min: -300, max: 300 }),
-  }) },
+  {
+    weight: 9,
+    arbitrary: fc.record({
+      room: fc.constantFrom("kitchen", "hall", "bath"),
+      sensor_type: fc.constantFrom("temperature", "humidity", "light"),
+      device_id: fc.constantFrom("d1", "d2"),
+      value: fc.oneof(
+        fc.integer({ min: -50, max: 50 }),
+        fc.double({ min: -1e3, max: 1e3, noNaN: true }),
+        fc.constant(1e308),
+      ),
+      time: fc.integer({ min: -300, max: 300 }),
+    }),
+  },
   // update mode: the caller's trigger
   { weight: 1, arbitrary: fc.constant("trigger" as const) },
 );
