@@ -36,6 +36,8 @@ export interface EmbeddedNodeRedOptions {
 
 export const DASHBOARD_PATH = "/dashboard";
 const FLOW_FILE = "flows.json";
+/** How often the file context store writes what changed (seconds). */
+export const CONTEXT_FLUSH_SECONDS = 1;
 
 function logText(msg: unknown): string {
   if (msg instanceof Error) return msg.stack ?? msg.message;
@@ -80,6 +82,15 @@ export class EmbeddedNodeRed {
       uiPort: o.port,
       httpAdminRoot: "/",
       httpNodeRoot: "/",
+      // Context (our nodes' state, the function nodes' context) in files under the user directory
+      // (<data-dir>/node-red/context), so it survives a restart. The file store caches in memory
+      // and writes what changed every flushInterval seconds, and on a clean stop: 1 s, so that a
+      // killed process loses at most about 5 s of node state (the nodes save at most 4 s after a
+      // change). "memory" stays available for state that should not outlive the process.
+      contextStorage: {
+        default: { module: "localfilesystem", config: { flushInterval: CONTEXT_FLUSH_SECONDS } },
+        memory: { module: "memory" },
+      },
       // The function node may not npm-install modules at run time.
       functionExternalModules: false,
       externalModules: { autoInstall: false },

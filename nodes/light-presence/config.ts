@@ -3,6 +3,7 @@
 import type { LightPresenceOptions } from "@homestream/core/light-presence";
 import { z } from "zod";
 import { duration, parseConfig, timeZone } from "../shared/config.js";
+import { stateStore } from "../shared/node-state.js";
 
 const schema = z
   .object({
@@ -11,6 +12,7 @@ const schema = z
     presenceMaxAge: duration(0),
     reminder: duration(0),
     timeZone: timeZone(),
+    stateStore: stateStore(),
   })
   .loose();
 
@@ -19,6 +21,8 @@ export interface LightPresenceConfig {
   timeZone: string;
   /** Wall-clock tick that advances the detector while no readings arrive; 0 when nothing can fall due. */
   tickMs: number;
+  /** Context store the state is kept in; undefined: the runtime's default; null: none. */
+  stateStore: string | undefined | null;
 }
 
 export function lightPresenceConfig(def: unknown): LightPresenceConfig {
@@ -32,5 +36,5 @@ export function lightPresenceConfig(def: unknown): LightPresenceConfig {
   // tenth of the shortest of them, between 50 ms and 1 s, so one fires at most that late.
   const spans = [c.grace, c.presenceMaxAge, c.reminder].filter((ms) => ms > 0);
   const tickMs = spans.length === 0 ? 0 : Math.min(1000, Math.max(50, Math.floor(Math.min(...spans) / 10)));
-  return { detector, timeZone: c.timeZone, tickMs };
+  return { detector, timeZone: c.timeZone, tickMs, stateStore: c.stateStore };
 }

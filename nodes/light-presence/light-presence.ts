@@ -2,10 +2,20 @@
 // sends the anomaly events it returns. A wall-clock tick advances the detector's event-time
 // clock while no readings arrive, so a grace period, a reminder or a presence age limit can run
 // out in a quiet house (event time is assumed to pass at wall-clock speed meanwhile).
+import { restoreDetector, snapshotDetector } from "@homestream/core/detector-state";
 import { type AnomalyEvent, LightPresenceDetector } from "@homestream/core/light-presence";
 import { isControlOnly } from "../shared/control.js";
+import { NodeStateKeeper } from "../shared/node-state.js";
 import { readingFromPayload } from "../shared/reading-input.js";
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus, SendFunction } from "../shared/red.js";
+import type {
+  DoneFunction,
+  Node,
+  NodeAPI,
+  NodeDef,
+  NodeMessage,
+  NodeStatus,
+  SendFunction,
+} from "../shared/red.js";
 import { StatusThrottle } from "../shared/status.js";
 import { failEveryMessage } from "../shared/unusable.js";
 import { type LightPresenceConfig, lightPresenceConfig } from "./config.js";
@@ -31,9 +41,18 @@ function register(RED: NodeAPI): void {
     // Event time at the last advance, and the wall clock then: the tick extrapolates from them.
     let clockAt = Number.NEGATIVE_INFINITY;
     let wallAt = Date.now();
+    // State in Node-RED's context (see nodes/shared/node-state.ts), restored before any input.
+    const keeper = new NodeStateKeeper(this, () => ({ detector: snapshotDetector(detector), wallAt }), {
+      store: config.stateStore,
+    });
+    let restoring: Array<() => void> | undefined = [];
+    /** Shown for a while after a saved state was discarded. */
+    let notice: string | undefined;
+    let noticeTimer: NodeJS.Timeout | undefined;
 
     const render = (): NodeStatus => {
       const open = detector.openAnomalies();
+      if (notice !== undefined) return { fill: "yellow", shape: "ring", text: notice };
       return open.length === 0
         ? { fill: "green", shape: "dot", text: RED._("hs-light-presence.status.clear") }
         : {
@@ -53,6 +72,7 @@ function register(RED: NodeAPI): void {
     const deliver = (events: readonly AnomalyEvent[], send: SendFunction) => {
       if (events.length === 0) return;
       send([events.map(eventMessage)]);
+      keeper.changed();
       // starts and ends change what the status shows; reminders do not
       if (events.some((e) => e.event !== "anomaly_reminder")) showStatus(false);
     };
@@ -70,6 +90,15 @@ function register(RED: NodeAPI): void {
         : undefined;
 
     this.on("input", (msg, send, done) => {
+      if (restoring !== undefined) {
+        restoring.push(() => onInput(msg, send, done));
+        return;
+      }
+      onInput(msg, send, done);
+    });
+
+    const onInput = (msg: NodeMessage, send: SendFunction, done: DoneFunction) => {
+      keeper.changed();
       if (msg.reset === true) {
         detector = new LightPresenceDetector(config.detector);
         clockAt = Number.NEGATIVE_INFINITY;
@@ -91,14 +120,66 @@ function register(RED: NodeAPI): void {
         wallAt = Date.now();
       }
       done();
-    });
+    };
 
-    this.on("close", (_removed, done) => {
+    this.on("close", (removed, done) => {
       if (tick) clearInterval(tick);
+      if (noticeTimer) clearTimeout(noticeTimer);
       status.close();
       this.status({});
-      done();
+      if (restoring !== undefined && !removed) {
+        keeper.abandon();
+        done();
+        return;
+      }
+      keeper
+        .close(removed)
+        .catch((err: Error) => this.warn(`state not saved: ${err.message}`))
+        .finally(() => done());
     });
+
+    // Restores the saved state: open anomalies stay open with their original start (no second
+    // anomaly_start; the end reports the whole duration). The tick carries on from the saved
+    // event time and wall clock, so a grace period or presence age that ran out while Node-RED
+    // was down fires at the first tick. Under another configuration the state is discarded.
+    const restore = async () => {
+      const loaded = await keeper.load();
+      await keeper.prune(NodeStateKeeper.deployedIds(RED));
+      if (!loaded.found) return;
+      const body =
+        "saved" in loaded ? (loaded.saved.body as { detector?: unknown; wallAt?: unknown }) : undefined;
+      const r =
+        body === undefined
+          ? { ok: false as const, reason: "corrupt" as const, message: "error" in loaded ? loaded.error : "" }
+          : restoreDetector(config.detector, body?.detector);
+      if (!r.ok) {
+        notice = RED._(
+          r.reason === "config"
+            ? "hs-light-presence.status.stateConfig"
+            : "hs-light-presence.status.stateCorrupt",
+        );
+        noticeTimer = setTimeout(() => {
+          notice = undefined;
+          showStatus(true);
+        }, 60_000);
+        this.warn(RED._("hs-light-presence.warn.discarded", { reason: r.message }));
+        return;
+      }
+      detector = r.value;
+      const now = detector.now;
+      if (now !== undefined) {
+        clockAt = now;
+        wallAt = typeof body?.wallAt === "number" ? body.wallAt : Date.now();
+      }
+    };
+    restore()
+      .catch((err: Error) => this.warn(RED._("hs-light-presence.warn.discarded", { reason: err.message })))
+      .finally(() => {
+        const queued = restoring ?? [];
+        restoring = undefined;
+        showStatus(true);
+        for (const run of queued) run();
+      });
 
     showStatus(true);
   }

@@ -26,6 +26,16 @@ export interface NodeDef {
   [key: string]: unknown;
 }
 
+/** A context scope (node, flow, global) in a chosen store; the callback forms work with every store. */
+export interface ContextScope {
+  get(
+    key: string,
+    store: string | undefined,
+    callback: (err: Error | null | undefined, value: unknown) => void,
+  ): void;
+  set(key: string, value: unknown, store: string | undefined, callback: (err?: Error | null) => void): void;
+}
+
 /** A node instance as Node-RED builds it (the fields and methods we rely on). */
 export interface Node<TCredentials = Record<string, string | undefined>> {
   readonly id: string;
@@ -41,6 +51,7 @@ export interface Node<TCredentials = Record<string, string | undefined>> {
   error(err: unknown, msg?: NodeMessage): void;
   debug(msg: unknown): void;
   trace(msg: unknown): void;
+  context(): { global: ContextScope };
 }
 
 export interface HttpRequest {
@@ -57,6 +68,8 @@ export interface NodeAPI {
     // biome-ignore lint/suspicious/noExplicitAny: Node-RED calls the constructor with `this` bound to a fresh node.
     registerType(type: string, ctor: (this: any, def: any) => void, opts?: { credentials?: object }): void;
     getNode(id: string): unknown;
+    /** Every node of the deployed configuration (enabled or not). */
+    eachNode(callback: (node: { id: string; type: string }) => void): void;
   };
   settings: { fileWorkingDirectory?: string; [key: string]: unknown };
   /** The editor's HTTP API (an express app), for node buttons. */

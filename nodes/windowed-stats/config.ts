@@ -6,6 +6,7 @@ import type { GroupColumn } from "@homestream/core/window-options";
 import { parseWindowOptions, type WindowOptions } from "@homestream/core/window-options";
 import { z } from "zod";
 import { choice, duration, flag, list, NodeConfigError, parseConfig, timeZone } from "../shared/config.js";
+import { stateStore } from "../shared/node-state.js";
 
 const schema = z
   .object({
@@ -22,6 +23,8 @@ const schema = z
     sensors: list([]),
     idle: duration(0),
     timeZone: timeZone(),
+    // blank: the runtime's default context store
+    stateStore: stateStore(),
   })
   .loose();
 
@@ -32,6 +35,8 @@ export interface WindowedStatsConfig {
   /** Close every window after this long without a reading (wall clock); 0 = never. */
   idleMs: number;
   timeZone: string;
+  /** Context store the state is kept in; undefined: the runtime's default; null: none. */
+  stateStore: string | undefined | null;
 }
 
 export function windowedStatsConfig(def: unknown): WindowedStatsConfig {
@@ -57,5 +62,5 @@ export function windowedStatsConfig(def: unknown): WindowedStatsConfig {
     const text = formatIssues(checked.issues, { nameOf: (f) => names[f] });
     throw new NodeConfigError(`invalid configuration: ${text}`);
   }
-  return { engine, triggerMs: c.trigger, idleMs: c.idle, timeZone: c.timeZone };
+  return { engine, triggerMs: c.trigger, idleMs: c.idle, timeZone: c.timeZone, stateStore: c.stateStore };
 }

@@ -6,9 +6,19 @@
 import { toIso } from "@homestream/core/time";
 import type { WindowResult } from "@homestream/core/window-engine";
 import { WindowEngine } from "@homestream/core/window-engine";
+import { restoreWindowEngine, snapshotWindowEngine } from "@homestream/core/window-state";
 import { isControlOnly } from "../shared/control.js";
+import { NodeStateKeeper } from "../shared/node-state.js";
 import { readingFromPayload } from "../shared/reading-input.js";
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "../shared/red.js";
+import type {
+  DoneFunction,
+  Node,
+  NodeAPI,
+  NodeDef,
+  NodeMessage,
+  NodeStatus,
+  SendFunction,
+} from "../shared/red.js";
 import { StatusThrottle } from "../shared/status.js";
 import { failEveryMessage } from "../shared/unusable.js";
 import { type WindowedStatsConfig, windowedStatsConfig } from "./config.js";
@@ -34,18 +44,26 @@ function register(RED: NodeAPI): void {
     let lastReadingAt = Date.now();
     let trigger: NodeJS.Timeout | undefined;
     let idle: NodeJS.Timeout | undefined;
+    // State in Node-RED's context (see nodes/shared/node-state.ts), restored before any input.
+    const keeper = new NodeStateKeeper(
+      this,
+      () => ({ engine: snapshotWindowEngine(engine), lastReadingAt }),
+      { store: config.stateStore },
+    );
+    let restoring: Array<() => void> | undefined = [];
+    /** Shown with the counts for a while after a saved state was discarded. */
+    let notice: string | undefined;
+    let noticeTimer: NodeJS.Timeout | undefined;
 
     const render = (): NodeStatus => {
       const c = engine.counters;
-      return {
-        fill: "green",
-        shape: c.late > 0 ? "ring" : "dot",
-        text: RED._("hs-windowed-stats.status.counts", {
-          open: c.openWindows,
-          emitted: c.emitted,
-          late: c.late,
-        }),
-      };
+      const counts = RED._("hs-windowed-stats.status.counts", {
+        open: c.openWindows,
+        emitted: c.emitted,
+        late: c.late,
+      });
+      if (notice !== undefined) return { fill: "yellow", shape: "ring", text: `${notice} · ${counts}` };
+      return { fill: "green", shape: c.late > 0 ? "ring" : "dot", text: counts };
     };
     const showStatus = (now = false) => {
       if (now) status.now(render);
@@ -55,6 +73,7 @@ function register(RED: NodeAPI): void {
     const sendResults = (results: readonly WindowResult[]) => {
       if (results.length === 0) return;
       this.send([results.map(resultMessage), null]);
+      keeper.changed();
     };
 
     // Update mode: changed windows on a wall-clock trigger, as Spark's processing-time trigger.
@@ -83,6 +102,15 @@ function register(RED: NodeAPI): void {
     };
 
     this.on("input", (msg, send, done) => {
+      if (restoring !== undefined) {
+        restoring.push(() => onInput(msg, send, done));
+        return;
+      }
+      onInput(msg, send, done);
+    });
+
+    const onInput = (msg: NodeMessage, send: SendFunction, done: DoneFunction) => {
+      keeper.changed();
       if (msg.reset === true) {
         engine = new WindowEngine(config.engine);
         showStatus(true);
@@ -109,15 +137,73 @@ function register(RED: NodeAPI): void {
       if (msg.flush === true) sendResults(engine.flush());
       showStatus(msg.flush === true || msg.reset === true);
       done();
-    });
+    };
 
-    this.on("close", (_removed, done) => {
+    this.on("close", (removed, done) => {
       if (trigger) clearInterval(trigger);
       if (idle) clearTimeout(idle);
+      if (noticeTimer) clearTimeout(noticeTimer);
       status.close();
       this.status({});
-      done();
+      if (restoring !== undefined && !removed) {
+        keeper.abandon();
+        done();
+        return;
+      }
+      keeper
+        .close(removed)
+        .catch((err: Error) => this.warn(`state not saved: ${err.message}`))
+        .finally(() => done());
     });
+
+    // Restores the saved state: open windows resume; after a pause longer than the idle close,
+    // the windows are closed now, as the idle timer would have (emitted once: the state that
+    // still held them is replaced at once). A state saved under another configuration is
+    // discarded, and the status says so.
+    const restore = async () => {
+      const loaded = await keeper.load();
+      await keeper.prune(NodeStateKeeper.deployedIds(RED));
+      if (!loaded.found) return;
+      const body =
+        "saved" in loaded ? (loaded.saved.body as { engine?: unknown; lastReadingAt?: unknown }) : undefined;
+      const r =
+        body === undefined
+          ? { ok: false as const, reason: "corrupt" as const, message: "error" in loaded ? loaded.error : "" }
+          : restoreWindowEngine(config.engine, body?.engine);
+      if (!r.ok) {
+        notice = RED._(
+          r.reason === "config"
+            ? "hs-windowed-stats.status.stateConfig"
+            : "hs-windowed-stats.status.stateCorrupt",
+        );
+        noticeTimer = setTimeout(() => {
+          notice = undefined;
+          showStatus(true);
+        }, 60_000);
+        this.warn(RED._("hs-windowed-stats.warn.discarded", { reason: r.message }));
+        return;
+      }
+      engine = r.value;
+      const savedReadingAt = typeof body?.lastReadingAt === "number" ? body.lastReadingAt : Date.now();
+      if (config.idleMs > 0 && (engine.counters.openWindows > 0 || engine.pendingUpdates > 0)) {
+        const quiet = Date.now() - savedReadingAt;
+        if (quiet >= config.idleMs) {
+          sendResults(engine.flush());
+          await keeper.save();
+        } else {
+          lastReadingAt = savedReadingAt;
+          armIdle(config.idleMs - quiet);
+        }
+      }
+    };
+    restore()
+      .catch((err: Error) => this.warn(RED._("hs-windowed-stats.warn.discarded", { reason: err.message })))
+      .finally(() => {
+        const queued = restoring ?? [];
+        restoring = undefined;
+        showStatus(true);
+        for (const run of queued) run();
+      });
 
     showStatus(true);
   }

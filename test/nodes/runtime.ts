@@ -6,6 +6,24 @@ import helper from "node-red-node-test-helper";
 
 helper.init(createRequire(import.meta.url).resolve("node-red"));
 
+/** The runtime's global context (where windowed-stats and light-presence keep their state). */
+export function globalContext(): {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+} {
+  return (
+    helper as unknown as { _context: { get(id: string): ReturnType<typeof globalContext> } }
+  )._context.get("global");
+}
+
+// Our nodes keep their state in the global context, which helper.unload() leaves alone (it cleans
+// node contexts only): every test starts without the state of the one before.
+const unload = helper.unload.bind(helper);
+helper.unload = async () => {
+  await unload();
+  globalContext().set("homestream_state", undefined);
+};
+
 export { helper };
 
 export type Msg = Record<string, unknown> & {
