@@ -4,7 +4,8 @@
 //   1 "kafka": the suites that need a real Kafka broker (test/kafka/ and any *.kafka.test.ts), whose
 //     global setup provides one (test/setup/kafka.global.ts), one file at a time;
 //   2 "e2e": the browser tests (Chromium driving the editor and dashboard of `homestream start`)
-//     and the spawned `homestream start` processes, one file at a time.
+//     and the spawned `homestream start` processes (test/cli/start.test.ts, any *.e2e.test.ts), one
+//     file at a time.
 // A run filtered to unit paths never starts Kafka: vitest runs a project's global setup only when
 // that project has files in the run.
 import { defaultServerConditions } from "vite";
@@ -16,6 +17,7 @@ const e2eSuites = [
   "test/cli/start.test.ts",
   "test/cli/start-broker.test.ts",
   "test/nodes/palette.test.ts",
+  "test/**/*.e2e.test.ts",
 ];
 
 // Our workspace packages resolve to their TypeScript sources in tests (the "source" condition of their
