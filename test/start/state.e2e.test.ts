@@ -6,12 +6,16 @@
 // data directory, given some more, stopped with Ctrl+C (SIGINT: the state is saved on close),
 // started again and given the rest. Both must write the same CSV rows: the open window is
 // completed, the open anomaly ends once with its whole duration, nothing is written twice.
+// Then the issue's own scenario: the example flow deployed by a first start, a device publishing
+// over MQTT, a SIGKILL while an anomaly is open, a second start.
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { eventually, type StartedHomestream, startHomestream } from "./run-start.js";
+import { mosquittoPub } from "../bridge/mosquitto.js";
+import { csvLines, eventually, type StartedHomestream, startHomestream } from "./run-start.js";
 
 let dir: string;
 const running: StartedHomestream[] = [];
@@ -240,4 +244,83 @@ describe("homestream start: state survives SIGKILL", () => {
     expect(rows(killed, "windows.csv")).toEqual(expectedWindows);
     expect(rows(killed, "anomalies.csv")).toEqual(expectedAnomalies);
   });
+
+  it("the example flow, fed by a device over MQTT: an anomaly open at a SIGKILL ends once after the restart, with its whole duration", {
+    timeout: 240_000,
+  }, async () => {
+    // The flow's MQTT client keeps the broker port of the first start, so both starts use one port.
+    const mqttPort = await freePort();
+    const dataDir = path.join(dir, "example");
+    const args = ["--port", "0", "--mqtt-port", String(mqttPort), "--data-dir", dataDir];
+    const first = await startHomestream(args);
+    running.push(first);
+    expect(first.deployed).toBe("local");
+    await first.waitFor(/\[mqtt-broker:local broker\] Connected to broker/);
+    const mqtt = { host: "127.0.0.1", port: mqttPort };
+    const room = `attic_${Math.random().toString(36).slice(2, 8)}`;
+    const t0 = Date.now() - 60_000;
+    const publish = (sensor_type: string, value: number, s: number) =>
+      mosquittoPub(
+        mqtt,
+        `home/${room}/${sensor_type}`,
+        JSON.stringify({
+          room,
+          sensor_type,
+          value,
+          timestamp: new Date(t0 + s * 1000).toISOString(),
+          device_id: `${room}_${sensor_type}`,
+        }),
+      );
+    const roomRows = () => csvLines(first.anomaliesDir).filter((l) => l.split(",")[1] === room);
+    publish("presence", 0, 0);
+    publish("light", 1, 1);
+    await eventually(() => (roomRows().length === 1 ? true : undefined), 30_000, `anomaly_start for ${room}`);
+    // The devices group's detector (the example's node id) has the open anomaly on disk.
+    await eventually(
+      () => {
+        const s = savedStates(dataDir).bdb007b88666784d?.body.detector?.body as
+          | { rooms?: Array<{ room: string; phase: string }> }
+          | undefined;
+        return s?.rooms?.some((r) => r.room === room && r.phase === "open") ? true : undefined;
+      },
+      30_000,
+      "the open anomaly in the file store",
+    );
+    expect(await first.stop("SIGKILL")).toBeNull();
+
+    const second = await startHomestream(args);
+    running.push(second);
+    expect(second.deployed).toBeUndefined();
+    await second.waitFor(/\[mqtt-broker:local broker\] Connected to broker/);
+    publish("light", 1, 5); // the light reports again: still the same anomaly
+    publish("presence", 0, 6);
+    publish("light", 1, 7);
+    publish("light", 0, 13);
+    const rows = await eventually(
+      () => {
+        const r = roomRows();
+        return r.some((l) => l.startsWith("anomaly_end,")) ? r : undefined;
+      },
+      30_000,
+      `anomaly_end for ${room}`,
+    );
+    const since = new Date(t0 + 1000).toISOString();
+    expect(rows.map((l) => l.split(",").slice(0, 7).join(","))).toEqual([
+      `anomaly_start,${room},mqtt,${since},${since},,`,
+      `anomaly_end,${room},mqtt,${since},,${new Date(t0 + 13_000).toISOString()},12`,
+    ]);
+    expect(await second.stop("SIGINT")).toBe(0);
+  });
 });
+
+/** A loopback port free right now (the OS picks it; released before use). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
