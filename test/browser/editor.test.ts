@@ -100,6 +100,16 @@ describe("the editor", () => {
     await windowField.waitFor({ state: "visible" });
     expect(await windowField.inputValue()).toBe("60s");
     await windowField.fill("30s");
+    // Where the state is kept: the runtime's default store (homestream start: the file store), its
+    // other stores, or none; the default is preselected.
+    const store = page.locator("#node-input-stateStore");
+    expect(await store.inputValue()).toBe("");
+    expect(
+      await store
+        .locator("option")
+        .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value)),
+    ).toEqual(["", "memory", "none"]);
+    expect(await store.locator("option").first().textContent()).toBe("runtime default (default)");
     await screenshot(page, "editor-windowed-stats-dialog.png");
     await page.locator("#node-dialog-ok").click();
     expect(await deploy(page)).toMatch(/Successfully deployed/);
