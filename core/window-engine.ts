@@ -22,7 +22,7 @@
 //   against the watermark from before it, and the watermark then moves with that reading. This is
 //   Spark with one reading per micro-batch.
 import { z } from "zod";
-import { fromJsonNumber, jsonNumber, toJsonNumber } from "./json-number.js";
+import { fromJsonNumber, type JsonNumber, jsonNumber, toJsonNumber } from "./json-number.js";
 import type { Reading } from "./reading.js";
 import { toIso } from "./time.js";
 import { type GroupColumn, type WindowConfig, type WindowOptions, windowConfig } from "./window-options.js";
@@ -160,15 +160,14 @@ export interface AggregateEntry {
 
 /** Everything a WindowEngine holds, as plain JSON values (validated by core/window-state.ts). */
 export interface WindowEngineBody {
-  watermark: JsonNumberValue;
-  maxEventTime: JsonNumberValue;
+  watermark: JsonNumber;
+  maxEventTime: JsonNumber;
   counters: Omit<WindowCounters, "openWindows">;
   /** Open (window, group) aggregates, by window start then keys. */
   open: AggregateEntry[];
   /** Update mode: aggregates of windows already closed whose last changes are not taken yet. */
   closedPending: AggregateEntry[];
 }
-type JsonNumberValue = ReturnType<typeof toJsonNumber>;
 
 /** Group index: one map level per grouping column; the last level holds accumulators. */
 type GroupNode = Map<string, GroupNode | Accumulator>;

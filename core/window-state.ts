@@ -5,7 +5,7 @@
 // it under another configuration is refused with the changes named, since its windows would mean
 // something else. A restored engine behaves exactly as the one that was saved (property-tested).
 import { z } from "zod";
-import { type JsonNumber, jsonNumber } from "./json-number.js";
+import { jsonNumber } from "./json-number.js";
 import { openEnvelope, type RestoreOutcome, type StateConfig, type StateEnvelope } from "./state-envelope.js";
 import { AGGREGATE_FIELDS, StateShapeError, WindowEngine, type WindowEngineBody } from "./window-engine.js";
 import { type WindowConfig, type WindowOptions, windowConfig } from "./window-options.js";
@@ -75,14 +75,8 @@ export function restoreWindowEngine(options: WindowOptions, state: unknown): Res
   );
   if (!opened.ok) return opened;
   const engine = new WindowEngine(options);
-  const b = opened.value;
-  const body: WindowEngineBody = {
-    ...b,
-    watermark: b.watermark as JsonNumber,
-    maxEventTime: b.maxEventTime as JsonNumber,
-    open: b.open.map((e) => ({ ...e, aggregate: e.aggregate as never })),
-    closedPending: b.closedPending.map((e) => ({ ...e, aggregate: e.aggregate as never })),
-  };
+  // The aggregates are still unchecked here: the engine checks them (Accumulator.fromJSON).
+  const body = opened.value as WindowEngineBody;
   try {
     engine.importBody(body);
   } catch (err) {
