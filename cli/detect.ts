@@ -2,8 +2,8 @@
 // the very same LightPresenceDetector the Node-RED node runs. Event time only: a grace period or
 // a presence age is measured against the readings' timestamps, never the wall clock.
 
-import { parseDuration } from "@homestream/core/duration";
 import { restoreDetector, snapshotDetector } from "@homestream/core/detector-state";
+import { parseDuration } from "@homestream/core/duration";
 import { formatIssues } from "@homestream/core/issues";
 import {
   LightPresenceDetector,

@@ -3,6 +3,7 @@
 // three before the content, so a state from another node type, another version or a configuration
 // under which it means something else is discarded with a reason a user can read, never applied.
 import { z } from "zod";
+import { describeZodError } from "./issues.js";
 import { describeType } from "./time.js";
 
 /** The configuration a state depends on: plain values, compared field by field. */
@@ -45,15 +46,6 @@ export function configChanges(saved: Record<string, unknown>, current: StateConf
   return changes;
 }
 
-/** One zod issue in words: the field path, then the problem. */
-export function issueText(error: z.ZodError, prefix: string): string {
-  const i = error.issues[0];
-  if (!i) return `${prefix}: invalid`;
-  const where = [prefix, ...i.path.map(String)].join(".");
-  const text = i.code === "unrecognized_keys" ? `unknown field(s) ${i.keys.join(", ")}` : i.message;
-  return `${where}: ${text}`;
-}
-
 /**
  * Checks `input`'s envelope against the expected kind, version and configuration, then validates
  * its body with `body`. Never throws.
@@ -64,7 +56,12 @@ export function openEnvelope<T>(
   body: z.ZodType<T>,
 ): RestoreOutcome<T> {
   const env = envelopeSchema.safeParse(input);
-  if (!env.success) return { ok: false, reason: "corrupt", message: issueText(env.error, "state") };
+  if (!env.success)
+    return {
+      ok: false,
+      reason: "corrupt",
+      message: describeZodError(env.error, { prefix: "state", whole: "state" }),
+    };
   const e = env.data;
   if (e.kind !== expected.kind) {
     return { ok: false, reason: "kind", message: `state is a ${show(e.kind)}, not a ${show(expected.kind)}` };
@@ -81,6 +78,11 @@ export function openEnvelope<T>(
     return { ok: false, reason: "config", message: `configuration changed: ${changes.join(", ")}` };
   }
   const b = body.safeParse(e.body);
-  if (!b.success) return { ok: false, reason: "corrupt", message: issueText(b.error, "state.body") };
+  if (!b.success)
+    return {
+      ok: false,
+      reason: "corrupt",
+      message: describeZodError(b.error, { prefix: "state.body", whole: "state.body" }),
+    };
   return { ok: true, value: b.data };
 }

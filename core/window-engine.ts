@@ -22,6 +22,7 @@
 //   against the watermark from before it, and the watermark then moves with that reading. This is
 //   Spark with one reading per micro-batch.
 import { z } from "zod";
+import { describeZodError } from "./issues.js";
 import { fromJsonNumber, type JsonNumber, jsonNumber, toJsonNumber } from "./json-number.js";
 import type { Reading } from "./reading.js";
 import { toIso } from "./time.js";
@@ -125,12 +126,7 @@ class Accumulator {
   /** An accumulator holding what `toJSON` wrote; throws a StateShapeError naming a bad field. */
   static fromJSON(start: number, keys: readonly string[], json: unknown, where: string): Accumulator {
     const r = aggregateSchema.safeParse(json);
-    if (!r.success) {
-      const i = r.error.issues[0];
-      throw new StateShapeError(
-        `${where}.${i?.path.map(String).join(".") ?? ""}: ${i?.message ?? "invalid"}`,
-      );
-    }
+    if (!r.success) throw new StateShapeError(describeZodError(r.error, { prefix: where, whole: where }));
     const acc = new Accumulator(start, keys);
     acc.count = r.data.count;
     acc.sum = r.data.sum;

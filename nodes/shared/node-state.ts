@@ -6,6 +6,7 @@
 // (no contextStorage in settings.js, the default install) deletes a node's context whenever the
 // node closes, that is on every redeploy. The entries of nodes no longer in the deployed flows are
 // removed when a node of ours starts (Node-RED does the same for node context after a deploy).
+import { describeZodError } from "@homestream/core/issues";
 import { z } from "zod";
 import type { Node, NodeAPI } from "./red.js";
 
@@ -83,7 +84,10 @@ export class NodeStateKeeper {
         resolve(
           r.success
             ? { found: true, saved: r.data }
-            : { found: true, error: `not a saved node state (${r.error.issues[0]?.message ?? "invalid"})` },
+            : {
+                found: true,
+                error: `not a saved node state (${describeZodError(r.error, { whole: "entry" })})`,
+              },
         );
       });
     });
