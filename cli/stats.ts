@@ -191,6 +191,7 @@ export async function runStats(
       }
     }
   }
+  const start = engine.counters;
   const out = createJsonlWriter(io.stdout);
   const update = options.mode === "update";
   let emitted = 0;
@@ -234,7 +235,14 @@ export async function runStats(
     await saveStateFile(flags.state, file);
   }
 
-  const c = engine.counters;
+  // This run's counts: a restored engine's counters include the earlier parts'.
+  const end = engine.counters;
+  const c = {
+    filtered: end.filtered - start.filtered,
+    late: end.late - start.late,
+    partiallyLate: end.partiallyLate - start.partiallyLate,
+    openWindows: end.openWindows,
+  };
   const summary: StatsSummary = {
     ...input,
     filtered: c.filtered,
