@@ -37,7 +37,12 @@ export function snapshotDetector(detector: LightPresenceDetector): DetectorState
   };
 }
 
-const time = z.number().int();
+/** Event times are emitted as ISO dates: within the Date range (ECMA-262 §21.4.1.22). */
+const time = z
+  .number()
+  .int()
+  .min(-8.64e15, "must be a time within the Date range")
+  .max(8.64e15, "must be a time within the Date range");
 const binary = z.union([z.literal(0), z.literal(1)], { error: "must be 0, 1" }).nullable();
 const room = z.strictObject({
   room: z.string().min(1),

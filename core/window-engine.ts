@@ -514,6 +514,10 @@ export class WindowEngine {
       if (rem !== 0 || !Number.isSafeInteger(start)) {
         throw new StateShapeError(`${where}.start: ${start} is not a window start of this configuration`);
       }
+      // Its window must be an ISO date when emitted, as for a window a reading opens.
+      if (!(start >= -MAX_TIME && start + this.size <= MAX_TIME)) {
+        throw new StateShapeError(`${where}.start: ${start} is outside the Date range`);
+      }
     };
     const restore = (e: AggregateEntry, where: string): Accumulator => {
       if (e.keys.length !== cols.length) {

@@ -74,6 +74,15 @@ describe("light-presence detector state", () => {
       reason: "corrupt",
       message: expect.stringContaining("state.body.rooms.0.presence"),
     });
+    const far = structuredClone(state);
+    (far.body.rooms[0] as Record<string, unknown>).presenceTime = 9e15;
+    expect(restoreDetector({ graceMs: 1000 }, far)).toMatchObject({
+      ok: false,
+      reason: "corrupt",
+      message: expect.stringContaining(
+        "state.body.rooms.0.presenceTime: must be a time within the Date range",
+      ),
+    });
     expect(restoreDetector({ graceMs: 1000 }, [])).toMatchObject({ ok: false, reason: "corrupt" });
     expect(restoreDetector({ graceMs: 1000 }, { ...state, kind: "homestream.window-engine" })).toMatchObject({
       ok: false,

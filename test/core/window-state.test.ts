@@ -91,6 +91,9 @@ describe("window engine state", () => {
     const offGrid = structuredClone(good);
     (offGrid.body.open[0] as { start: unknown }).start = T0 + 7;
     cases.push([offGrid, "corrupt", "is not a window start"]);
+    const outOfRange = structuredClone(good);
+    (outOfRange.body.open[0] as { start: unknown }).start = 9e15;
+    cases.push([outOfRange, "corrupt", "outside the Date range"]);
     for (const [state, reason, text] of cases) {
       const r = restoreWindowEngine(options, state);
       expect(r.ok, JSON.stringify(state)).toBe(false);
