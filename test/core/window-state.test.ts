@@ -51,6 +51,13 @@ describe("window engine state", () => {
     expect(back.flush()).toEqual(e.flush());
   });
 
+  it("a minimum of -0 survives JSON (JSON.stringify writes 0)", () => {
+    const e = new WindowEngine({ windowMs: 1000 });
+    e.add(reading("a", "temperature", -0), T0);
+    const [r] = restored({ windowMs: 1000 }, viaJson(snapshotWindowEngine(e))).flush();
+    expect(Object.is(r?.min_value, -0)).toBe(true);
+  });
+
   it("is refused under another configuration, naming what changed", () => {
     const e = new WindowEngine({ windowMs: 60_000, groupBy: ["room"] });
     e.add(reading("kitchen", "temperature", 20), T0);
@@ -144,6 +151,7 @@ const stepArb = fc.oneof(
         fc.integer({ min: -50, max: 50 }),
         fc.double({ min: -1e3, max: 1e3, noNaN: true }),
         fc.constant(1e308),
+        fc.constant(-0),
       ),
       time: fc.integer({ min: -300, max: 300 }),
     }),
