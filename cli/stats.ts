@@ -2,6 +2,7 @@
 // same core WindowEngine the windowed-stats node runs (shared design, "Window results").
 
 import { parseDuration } from "@homestream/core/duration";
+import { STATS_COLUMNS } from "@homestream/core/window-aggregate";
 import { WindowEngine, type WindowInput, type WindowResult } from "@homestream/core/window-engine";
 import {
   GROUP_COLUMNS,
@@ -14,7 +15,7 @@ import { restoreWindowEngine, snapshotWindowEngine } from "@homestream/core/wind
 import { Command, Option } from "commander";
 import { UsageError } from "./errors.js";
 import { forEachReading, type InputFormat, type InputSummary } from "./input.js";
-import { createJsonlWriter } from "./output.js";
+import { createCsvWriter, createJsonlWriter } from "./output.js";
 import { loadStateFile, saveStateFile } from "./state-file.js";
 
 /** The flags as commander hands them over (strings until checked here). */
@@ -29,6 +30,8 @@ export interface StatsFlags {
   trigger?: string;
   input?: string;
   format: InputFormat;
+  /** Output: JSONL (default) or CSV with a header line. */
+  output?: "jsonl" | "csv";
   tz: string;
   strict?: boolean;
   /** Carry open windows, the watermark and counters in this file from run to run. */
@@ -192,7 +195,8 @@ export async function runStats(
     }
   }
   const start = engine.counters;
-  const out = createJsonlWriter(io.stdout);
+  const columns = ["window_start", "window_end", ...engine.config.groupBy, ...STATS_COLUMNS];
+  const out = flags.output === "csv" ? createCsvWriter(columns, io.stdout) : createJsonlWriter(io.stdout);
   const update = options.mode === "update";
   let emitted = 0;
 
@@ -262,10 +266,11 @@ export async function runStats(
 
 export function statsCommand(): Command {
   return new Command("stats")
-    .summary("windowed avg/min/max/count per room and sensor type, as the original Spark job")
+    .summary("windowed avg/min/max/count/sum/stddev per room and sensor type, as the original Spark job")
     .description(
-      "Window results (JSONL) from readings (JSONL or CSV, file or stdin): one line per window and group " +
-        "with window_start, window_end, room, sensor_type, avg_value, min_value, max_value, count.",
+      "Window results (JSONL or CSV) from readings (JSONL or CSV, file or stdin): one line per window and " +
+        "group with window_start, window_end, room, sensor_type, avg_value, min_value, max_value, count, " +
+        "sum_value, stddev_value (sample standard deviation, like Spark's stddev; null below 2 readings).",
     )
     .option("--window <duration>", "window size, e.g. 60s, 5m, 1h", "60s")
     .option("--slide <duration>", "slide for overlapping windows (<= window; default: tumbling)")
@@ -303,6 +308,11 @@ export function statsCommand(): Command {
         .choices(["auto", "jsonl", "csv"])
         .default("auto"),
     )
+    .addOption(
+      new Option("--output <format>", "output format (csv: a header line, then one row per window result)")
+        .choices(["jsonl", "csv"])
+        .default("jsonl"),
+    )
     .option("--tz <zone>", "IANA time zone for timestamps without Z or offset", "UTC")
     .option("--strict", "stop at the first malformed line (exit 1) instead of skipping it")
     .option(
@@ -339,6 +349,7 @@ Examples:
   homestream stats --input log.csv --mode update --trigger 500 --sensors all
   homestream stats --state s.json --input monday.jsonl
   homestream stats --state s.json --input tuesday.jsonl --final
+  homestream stats --input readings.jsonl --output csv > windows.csv
 `,
     )
     .action(async (flags: StatsFlags) => {

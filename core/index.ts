@@ -11,6 +11,7 @@ export * from "./state-envelope.js";
 export * from "./time.js";
 export * from "./topic-mapping.js";
 export * from "./topic-pattern.js";
+export * from "./window-aggregate.js";
 export * from "./window-engine.js";
 export * from "./window-options.js";
 export * from "./window-state.js";

@@ -26,6 +26,7 @@ import { describeZodError } from "./issues.js";
 import { fromJsonNumber, type JsonNumber, jsonNumber, toJsonNumber } from "./json-number.js";
 import type { Reading } from "./reading.js";
 import { toIso } from "./time.js";
+import { WindowAggregate, type WindowStats } from "./window-aggregate.js";
 import { type GroupColumn, type WindowConfig, type WindowOptions, windowConfig } from "./window-options.js";
 
 /** The fields of a reading the engine uses (a whole `Reading` fits). */
@@ -35,16 +36,12 @@ export type WindowInput = Pick<Reading, "room" | "sensor_type" | "device_id" | "
  * One window of one group, with the original Spark job's columns. A grouping column is present
  * exactly when the engine groups by it (as in Spark, where only grouping columns are output).
  */
-export interface WindowResult {
+export interface WindowResult extends WindowStats {
   window_start: string;
   window_end: string;
   room?: string;
   sensor_type?: string;
   device_id?: string;
-  avg_value: number;
-  min_value: number;
-  max_value: number;
-  count: number;
 }
 
 export type AddOutcome = "accepted" | "late" | "filtered";
@@ -82,35 +79,24 @@ const aggregateSchema = z.strictObject({
   compensation: jsonNumber,
   min: jsonNumber,
   max: jsonNumber,
+  // Welford's running mean and sum of squared deviations (core/window-aggregate.ts)
+  mean: jsonNumber,
+  m2: jsonNumber,
 });
 export type AggregateJSON = z.input<typeof aggregateSchema>;
 /** Names of the aggregate's fields, recorded in every snapshot. */
 export const AGGREGATE_FIELDS: readonly string[] = Object.keys(aggregateSchema.shape);
 
-/** Running aggregate of one (window, group). */
-class Accumulator {
-  count = 0;
-  sum = 0;
-  /** Neumaier compensation: the average does not depend on arrival order beyond rounding. */
-  compensation = 0;
-  min = Number.POSITIVE_INFINITY;
-  max = Number.NEGATIVE_INFINITY;
+/** Running aggregate of one (window, group): the statistics live in WindowAggregate. */
+class Accumulator extends WindowAggregate {
   /** Changed since the last `takeUpdates()` (update mode only). */
   dirty = false;
 
   constructor(
     readonly start: number,
     readonly keys: readonly string[],
-  ) {}
-
-  add(v: number): void {
-    this.count++;
-    const s = this.sum;
-    const t = s + v;
-    this.compensation += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-    this.sum = t;
-    if (v < this.min) this.min = v;
-    if (v > this.max) this.max = v;
+  ) {
+    super();
   }
 
   toJSON(): AggregateJSON {
@@ -120,6 +106,8 @@ class Accumulator {
       compensation: toJsonNumber(this.compensation),
       min: toJsonNumber(this.min),
       max: toJsonNumber(this.max),
+      mean: toJsonNumber(this.mean),
+      m2: toJsonNumber(this.m2),
     };
   }
 
@@ -133,6 +121,8 @@ class Accumulator {
     acc.compensation = r.data.compensation;
     acc.min = r.data.min;
     acc.max = r.data.max;
+    acc.mean = r.data.mean;
+    acc.m2 = r.data.m2;
     return acc;
   }
 }
@@ -460,10 +450,12 @@ export class WindowEngine {
         window_start: isoStart,
         window_end: isoEnd,
         ...groups,
-        avg_value: (a.sum + a.compensation) / a.count,
+        avg_value: a.average,
         min_value: a.min,
         max_value: a.max,
         count: a.count,
+        sum_value: a.total,
+        stddev_value: a.stddev,
       };
     }
     this.nEmitted += out.length;

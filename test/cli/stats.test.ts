@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
+import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../cli/errors.js";
 import { runStats, type StatsFlags, statsOptions } from "../../cli/stats.js";
@@ -230,6 +231,8 @@ describe("homestream stats (in process)", () => {
       "min_value",
       "max_value",
       "count",
+      "sum_value",
+      "stddev_value",
     ]);
     expect(summary).toMatchObject({ late: want.late, partiallyLate: want.partiallyLate, filtered: 0 });
     expect(messages.at(-1)).toMatch(
@@ -257,6 +260,46 @@ describe("homestream stats (in process)", () => {
     expect(rows.length).toBeGreaterThan(last.size); // windows were updated more than once
     expect(diffRows([...last.values()].map(toOracleRow).sort(compareRows), want.rows)).toEqual([]);
     expect(summary.emitted).toBe(rows.length);
+  });
+
+  it("--output csv: a header, then the same window results as JSONL (null stddev as an empty cell)", async () => {
+    const flags = { input: jsonl, window: "2s", watermark: "10s", tz: "Europe/Paris" };
+    const { rows } = await stats(flags);
+    const stdout = new PassThrough();
+    const chunks: Buffer[] = [];
+    stdout.on("data", (c: Buffer) => chunks.push(c));
+    await runStats({ ...FLAGS, ...flags, output: "csv" }, { stdout, log: () => {} });
+    const [header, ...records] = parse(Buffer.concat(chunks).toString("utf8")) as string[][];
+    expect(header).toEqual([
+      "window_start",
+      "window_end",
+      "room",
+      "sensor_type",
+      "avg_value",
+      "min_value",
+      "max_value",
+      "count",
+      "sum_value",
+      "stddev_value",
+    ]);
+    expect(rows.some((r) => r.stddev_value === null)).toBe(true); // the empty-cell case is covered
+    const fromCsv = records.map((cells) => {
+      const o = Object.fromEntries((header as string[]).map((h, i) => [h, cells[i]]));
+      return toOracleRow({
+        window_start: o.window_start as string,
+        window_end: o.window_end as string,
+        room: o.room,
+        sensor_type: o.sensor_type,
+        avg_value: Number(o.avg_value),
+        min_value: Number(o.min_value),
+        max_value: Number(o.max_value),
+        count: Number(o.count),
+        sum_value: Number(o.sum_value),
+        stddev_value: o.stddev_value === "" ? null : Number(o.stddev_value),
+      });
+    });
+    // Numbers print as JavaScript writes them, so the round trip is exact.
+    expect(fromCsv).toEqual(rows.map(toOracleRow));
   });
 
   it("reads naive timestamps in UTC by default", async () => {

@@ -40,6 +40,8 @@ describe("WindowEngine: tumbling windows", () => {
         min_value: 19,
         max_value: 19,
         count: 1,
+        sum_value: 19,
+        stddev_value: null,
       },
       {
         window_start: iso(T0),
@@ -50,6 +52,8 @@ describe("WindowEngine: tumbling windows", () => {
         min_value: 40,
         max_value: 40,
         count: 1,
+        sum_value: 40,
+        stddev_value: null,
       },
       {
         window_start: iso(T0),
@@ -60,6 +64,8 @@ describe("WindowEngine: tumbling windows", () => {
         min_value: 21,
         max_value: 23,
         count: 2,
+        sum_value: 44,
+        stddev_value: Math.SQRT2, // sample: ((21-22)^2 + (23-22)^2) / (2 - 1) = 2
       },
     ]);
     expect(Object.keys(r.closed[0] as WindowResult)).toEqual([
@@ -71,6 +77,8 @@ describe("WindowEngine: tumbling windows", () => {
       "min_value",
       "max_value",
       "count",
+      "sum_value",
+      "stddev_value",
     ]);
     expect(e.counters).toEqual({
       accepted: 5,
@@ -90,6 +98,8 @@ describe("WindowEngine: tumbling windows", () => {
         min_value: 30,
         max_value: 30,
         count: 1,
+        sum_value: 30,
+        stddev_value: null,
       },
     ]);
     expect(e.counters.openWindows).toBe(0);
@@ -132,6 +142,8 @@ describe("WindowEngine: tumbling windows", () => {
         min_value: 1,
         max_value: 5,
         count: 3,
+        sum_value: 9,
+        stddev_value: 2, // 1, 3, 5: squared deviations 8, over n - 1 = 2
       },
     ]);
     const byDevice = rows(["device_id"]);
@@ -147,6 +159,8 @@ describe("WindowEngine: tumbling windows", () => {
       "min_value",
       "max_value",
       "count",
+      "sum_value",
+      "stddev_value",
     ]);
     const all = rows(["device_id", "sensor_type", "room"]);
     expect(all.map((r) => [r.room, r.sensor_type, r.device_id])).toEqual([

@@ -27,6 +27,9 @@ export interface OracleRow {
   min: number;
   max: number;
   count: number;
+  sum: number;
+  /** Sample standard deviation (n - 1), null below two values. */
+  stddev: number | null;
 }
 
 export type Outcome = "accepted" | "late" | "filtered";
@@ -95,13 +98,29 @@ export function simulate(
     start: g.start,
     end: g.start + size,
     keys: g.keys,
-    avg: g.values.reduce((a, b) => a + b, 0) / g.values.length,
-    min: Math.min(...g.values),
-    max: Math.max(...g.values),
-    count: g.values.length,
+    ...describeValues(g.values),
   }));
   rows.sort(compareRows);
   return { outcomes, partiallyLate, rows };
+}
+
+/** avg/min/max/count/sum/sample stddev of a list, the textbook two-pass way. */
+export function describeValues(
+  values: readonly number[],
+): Pick<OracleRow, "avg" | "min" | "max" | "count" | "sum" | "stddev"> {
+  const n = values.length;
+  const sum = values.reduce((a, b) => a + b, 0);
+  const avg = sum / n;
+  let squares = 0;
+  for (const v of values) squares += (v - avg) * (v - avg);
+  return {
+    avg,
+    min: Math.min(...values),
+    max: Math.max(...values),
+    count: n,
+    sum,
+    stddev: n < 2 ? null : Math.sqrt(squares / (n - 1)),
+  };
 }
 
 export function compareRows(a: OracleRow, b: OracleRow): number {
@@ -125,6 +144,8 @@ export function toOracleRow(r: {
   min_value: number;
   max_value: number;
   count: number;
+  sum_value: number;
+  stddev_value: number | null;
 }): OracleRow {
   const keys: Record<string, string> = {};
   for (const c of COLUMN_ORDER) {
@@ -139,12 +160,15 @@ export function toOracleRow(r: {
     min: r.min_value,
     max: r.max_value,
     count: r.count,
+    sum: r.sum_value,
+    stddev: r.stddev_value,
   };
 }
 
 /**
- * Differences between two row lists (sorted the same way), averages compared with a tolerance:
- * summation order differs between engines, so the last bits may too. Empty means equal.
+ * Differences between two row lists (sorted the same way), averages, sums and standard deviations
+ * compared with a tolerance: summation order differs between engines, so the last bits may too.
+ * Empty means equal.
  */
 export function diffRows(actual: readonly OracleRow[], expected: readonly OracleRow[]): string[] {
   const problems: string[] = [];
@@ -161,7 +185,11 @@ export function diffRows(actual: readonly OracleRow[], expected: readonly Oracle
       a.count === e.count &&
       a.min === e.min &&
       a.max === e.max &&
-      Math.abs(a.avg - e.avg) <= 1e-9 * scale;
+      Math.abs(a.avg - e.avg) <= 1e-9 * scale &&
+      Math.abs(a.sum - e.sum) <= 1e-9 * scale * e.count &&
+      (a.stddev === null || e.stddev === null
+        ? a.stddev === e.stddev
+        : Math.abs(a.stddev - e.stddev) <= 1e-9 * scale);
     if (!same) problems.push(`row ${i}: ${JSON.stringify(a)} != expected ${JSON.stringify(e)}`);
   }
   return problems;

@@ -55,6 +55,8 @@ describe("hs-windowed-stats", () => {
           min_value: 50,
           max_value: 50,
           count: 1,
+          sum_value: 50,
+          stddev_value: null,
         },
       ],
       [
@@ -68,6 +70,8 @@ describe("hs-windowed-stats", () => {
           min_value: 20,
           max_value: 24,
           count: 2,
+          sum_value: 44,
+          stddev_value: 2 * Math.SQRT2, // sample stddev of 20 and 24: sqrt(8 / 1)
         },
       ],
     ]);
