@@ -5,6 +5,7 @@ export * from "./duration.js";
 export { describeZodError, type FieldIssue, fieldIssues, type IssueWording } from "./issues.js";
 export * from "./json-number.js";
 export * from "./light-presence.js";
+export * from "./message-value.js";
 export * from "./payload-adapters.js";
 export * from "./reading.js";
 export * from "./state-envelope.js";

@@ -82,6 +82,26 @@ export interface NodeAPI {
   auth: {
     needsPermission(permission: string): (req: HttpRequest, res: HttpResponse, next: () => void) => void;
   };
+  /** Node-RED's message-property helpers (typed inputs: msg., JSONata, ...). */
+  util: RedUtil;
   /** Translates a key in this node set's catalog (Node-RED prefixes the namespace). */
   _(key: string, substitutions?: Record<string, unknown>): string;
+}
+
+/** The slice of `RED.util` the typed-input readers use (nodes/shared/input-mode.ts). */
+export interface RedUtil {
+  getMessageProperty(msg: NodeMessage, expr: string): unknown;
+  evaluateNodeProperty(
+    value: string,
+    type: string,
+    node: object,
+    msg: NodeMessage,
+    callback: (err: Error | null, result?: unknown) => void,
+  ): void;
+  prepareJSONataExpression(value: string, node: object): unknown;
+  evaluateJSONataExpression(
+    expr: unknown,
+    msg: NodeMessage,
+    callback: (err: Error | null, result?: unknown) => void,
+  ): void;
 }

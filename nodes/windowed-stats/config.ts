@@ -7,6 +7,7 @@ import { parseWindowOptions, type WindowOptions } from "@homestream/core/window-
 import { z } from "zod";
 import { choice, duration, flag, list, NodeConfigError, parseConfig, timeZone } from "../shared/config.js";
 import { stateStore } from "../shared/node-state.js";
+import { type MessageInputConfig, messageInputConfig } from "./message-input.js";
 
 const schema = z
   .object({
@@ -37,6 +38,8 @@ export interface WindowedStatsConfig {
   timeZone: string;
   /** Context store the state is kept in; undefined: the runtime's default; null: none. */
   stateStore: string | undefined | null;
+  /** Readings (default) or any message (nodes/windowed-stats/message-input.ts). */
+  input: MessageInputConfig;
 }
 
 export function windowedStatsConfig(def: unknown): WindowedStatsConfig {
@@ -62,5 +65,8 @@ export function windowedStatsConfig(def: unknown): WindowedStatsConfig {
     const text = formatIssues(checked.issues, { nameOf: (f) => names[f] });
     throw new NodeConfigError(`invalid configuration: ${text}`);
   }
-  return { engine, triggerMs: c.trigger, idleMs: c.idle, timeZone: c.timeZone, stateStore: c.stateStore };
+  const input = messageInputConfig(def as Record<string, unknown>);
+  // Any message: one series per key, held in the engine's `room` column; no sensor-type filter.
+  if (input.mode === "message") Object.assign(engine, { groupBy: ["room"], sensorTypes: undefined });
+  return { engine, triggerMs: c.trigger, idleMs: c.idle, timeZone: c.timeZone, stateStore: c.stateStore, input };
 }

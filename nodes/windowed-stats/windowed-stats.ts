@@ -1,10 +1,11 @@
-// Node-RED adapter: hs-windowed-stats feeds each reading to the core WindowEngine and sends the
-// window results it returns (output 1); readings for windows already closed go to output 2.
+// Node-RED adapter: hs-windowed-stats feeds each reading (or, in *any message* mode, each value;
+// see message-input.ts) to the core WindowEngine and sends the window results it returns
+// (output 1); readings for windows already closed, and values that are not numbers, go to output 2.
 // Wall-clock timers add what event time alone cannot: the update-mode trigger, and an idle
 // timeout that closes every window when readings stop.
 
 import { toIso } from "@homestream/core/time";
-import type { WindowResult } from "@homestream/core/window-engine";
+import type { WindowInput, WindowResult } from "@homestream/core/window-engine";
 import { WindowEngine } from "@homestream/core/window-engine";
 import { restoreWindowEngine, snapshotWindowEngine } from "@homestream/core/window-state";
 import { isControlOnly } from "../shared/control.js";
@@ -22,8 +23,9 @@ import type {
 import { StatusThrottle } from "../shared/status.js";
 import { failEveryMessage } from "../shared/unusable.js";
 import { type WindowedStatsConfig, windowedStatsConfig } from "./config.js";
+import { MessageSampler, type Sample, seriesResultMessage } from "./message-input.js";
 
-function resultMessage(result: WindowResult): NodeMessage {
+function readingResultMessage(result: WindowResult): NodeMessage {
   const topic = [result.room, result.sensor_type, result.device_id].filter((v) => v !== undefined).join("/");
   return { payload: result, topic: topic === "" ? "window" : topic };
 }
@@ -41,6 +43,11 @@ function register(RED: NodeAPI): void {
     }
 
     let engine = new WindowEngine(config.engine);
+    const resultMessage = config.input.mode === "message" ? seriesResultMessage : readingResultMessage;
+    const sampler =
+      config.input.mode === "message" ? new MessageSampler(RED, this, config.input, config.timeZone) : undefined;
+    // Any-message mode: values that were not numbers (counted; the first one is logged).
+    let notNumeric = 0;
     let lastReadingAt = Date.now();
     let trigger: NodeJS.Timeout | undefined;
     let idle: NodeJS.Timeout | undefined;
@@ -57,13 +64,12 @@ function register(RED: NodeAPI): void {
 
     const render = (): NodeStatus => {
       const c = engine.counters;
-      const counts = RED._("hs-windowed-stats.status.counts", {
-        open: c.openWindows,
-        emitted: c.emitted,
-        late: c.late,
-      });
+      const counts = RED._(
+        notNumeric > 0 ? "hs-windowed-stats.status.countsInvalid" : "hs-windowed-stats.status.counts",
+        { open: c.openWindows, emitted: c.emitted, late: c.late, invalid: notNumeric },
+      );
       if (notice !== undefined) return { fill: "yellow", shape: "ring", text: `${notice} · ${counts}` };
-      return { fill: "green", shape: c.late > 0 ? "ring" : "dot", text: counts };
+      return { fill: "green", shape: c.late > 0 || notNumeric > 0 ? "ring" : "dot", text: counts };
     };
     const showStatus = (now = false) => {
       if (now) status.now(render);
@@ -109,34 +115,67 @@ function register(RED: NodeAPI): void {
       onInput(msg, send, done);
     });
 
+    const accept = (input: WindowInput, time: number, msg: NodeMessage, send: SendFunction) => {
+      if (config.idleMs > 0) {
+        lastReadingAt = Date.now();
+        if (idle === undefined) armIdle(config.idleMs);
+      }
+      const r = engine.add(input, time);
+      if (r.outcome === "late") {
+        msg.late = { watermark: toIso(engine.watermark) };
+        send([null, msg]);
+      } else if (r.closed.length > 0) {
+        send([r.closed.map(resultMessage), null]);
+      }
+    };
+    const finish = (msg: NodeMessage, done: DoneFunction) => {
+      if (msg.flush === true) sendResults(engine.flush());
+      showStatus(msg.flush === true || msg.reset === true);
+      done();
+    };
+    const rejectSample = (
+      msg: NodeMessage,
+      send: SendFunction,
+      s: Extract<Sample, { kind: "not-numeric" }>,
+    ) => {
+      if (notNumeric++ === 0) this.warn(RED._("hs-windowed-stats.warn.notNumeric", { reason: s.reason }));
+      msg.invalid = { reason: s.reason };
+      send([null, msg]);
+      showStatus(notNumeric === 1);
+    };
+
     const onInput = (msg: NodeMessage, send: SendFunction, done: DoneFunction) => {
       keeper.changed();
       if (msg.reset === true) {
         engine = new WindowEngine(config.engine);
+        notNumeric = 0;
         showStatus(true);
       }
-      if (!isControlOnly(msg)) {
-        const parsed = readingFromPayload(msg.payload, config.timeZone);
-        if (!parsed.ok) {
-          done(new Error(parsed.reason));
-          return;
-        }
-        if (config.idleMs > 0) {
-          lastReadingAt = Date.now();
-          if (idle === undefined) armIdle(config.idleMs);
-        }
-        const { reading, time } = parsed.value;
-        const r = engine.add(reading, time);
-        if (r.outcome === "late") {
-          msg.late = { watermark: toIso(engine.watermark) };
-          send([null, msg]);
-        } else if (r.closed.length > 0) {
-          send([r.closed.map(resultMessage), null]);
-        }
+      if (isControlOnly(msg)) {
+        finish(msg, done);
+        return;
       }
-      if (msg.flush === true) sendResults(engine.flush());
-      showStatus(msg.flush === true || msg.reset === true);
-      done();
+      if (sampler) {
+        // any message: JSONata may answer later; the engine changes only in the callback
+        sampler.read(msg, (err, sample) => {
+          if (err || !sample) {
+            done(err ?? new Error("no sample"));
+            return;
+          }
+          if (sample.kind === "sample") accept(sample.input, sample.time, msg, send);
+          else rejectSample(msg, send, sample);
+          keeper.changed();
+          finish(msg, done);
+        });
+        return;
+      }
+      const parsed = readingFromPayload(msg.payload, config.timeZone);
+      if (!parsed.ok) {
+        done(new Error(parsed.reason));
+        return;
+      }
+      accept(parsed.value.reading, parsed.value.time, msg, send);
+      finish(msg, done);
     };
 
     this.on("close", (removed, done) => {
