@@ -1,3 +1,4 @@
+export * from "./binary-topic.js";
 export * from "./csv-record.js";
 export * from "./csv-row.js";
 export * from "./detector-state.js";

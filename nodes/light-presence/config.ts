@@ -1,9 +1,11 @@
 // The light-presence configuration as the editor saves it, validated once at deploy.
 
 import type { LightPresenceOptions } from "@homestream/core/light-presence";
+import type { TopicPattern } from "@homestream/core/topic-pattern";
 import { z } from "zod";
 import { duration, parseConfig, timeZone } from "../shared/config.js";
 import { stateStore } from "../shared/node-state.js";
+import { topicInputPattern } from "./topic-input.js";
 
 const schema = z
   .object({
@@ -23,6 +25,8 @@ export interface LightPresenceConfig {
   tickMs: number;
   /** Context store the state is kept in; undefined: the runtime's default; null: none. */
   stateStore: string | undefined | null;
+  /** Topics input mode: room and kind from msg.topic by this pattern; undefined for readings. */
+  topicPattern: TopicPattern | undefined;
 }
 
 export function lightPresenceConfig(def: unknown): LightPresenceConfig {
@@ -36,5 +40,6 @@ export function lightPresenceConfig(def: unknown): LightPresenceConfig {
   // tenth of the shortest of them, between 50 ms and 1 s, so one fires at most that late.
   const spans = [c.grace, c.presenceMaxAge, c.reminder].filter((ms) => ms > 0);
   const tickMs = spans.length === 0 ? 0 : Math.min(1000, Math.max(50, Math.floor(Math.min(...spans) / 10)));
-  return { detector, timeZone: c.timeZone, tickMs, stateStore: c.stateStore };
+  const topicPattern = topicInputPattern(def as Record<string, unknown>);
+  return { detector, timeZone: c.timeZone, tickMs, stateStore: c.stateStore, topicPattern };
 }

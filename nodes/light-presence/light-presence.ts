@@ -19,6 +19,7 @@ import type {
 import { StatusThrottle } from "../shared/status.js";
 import { failEveryMessage } from "../shared/unusable.js";
 import { type LightPresenceConfig, lightPresenceConfig } from "./config.js";
+import { readingFromTopicMessage } from "./topic-input.js";
 
 function eventMessage(event: AnomalyEvent): NodeMessage {
   return { payload: event, topic: `${event.room}/${event.event}` };
@@ -108,7 +109,13 @@ function register(RED: NodeAPI): void {
           return;
         }
       }
-      const parsed = readingFromPayload(msg.payload, config.timeZone);
+      const parsed = config.topicPattern
+        ? readingFromTopicMessage(config.topicPattern, msg, Date.now())
+        : readingFromPayload(msg.payload, config.timeZone);
+      if (parsed === undefined) {
+        done(); // topics mode: a kind the rule does not use
+        return;
+      }
       if (!parsed.ok) {
         done(new Error(parsed.reason));
         return;
