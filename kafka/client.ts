@@ -4,6 +4,7 @@
 import type { TimedReading } from "@homestream/core/reading";
 import { Kafka, type KafkaConfig, type SASLOptions } from "kafkajs";
 import { type EnsureTopicOptions, type EnsureTopicResult, ensureTopic } from "./admin.js";
+import { registerCompressionCodecs } from "./codecs.js";
 import {
   type ConnectionConfig,
   type ConnectionConfigInput,
@@ -59,6 +60,7 @@ export function createKafkaClient(
 ): KafkaClient {
   const parsed = parseConfig(connectionConfigSchema, config, "kafka");
   const logger = options.logger ?? silentLogger;
+  registerCompressionCodecs();
   const kafka = new Kafka(toKafkajsConfig(parsed, logger));
   return {
     config: parsed,

@@ -4,6 +4,10 @@
 import { describeZodError } from "@homestream/core/issues";
 import { z } from "zod";
 
+/** Record-batch compression; snappy and lz4 through pure-JavaScript codecs (kafka/codecs.ts). */
+export const COMPRESSIONS = ["none", "gzip", "snappy", "lz4"] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+
 /** A configuration the layer cannot work with; the message names each offending field. */
 export class KafkaConfigError extends Error {
   override name = "KafkaConfigError";
@@ -86,7 +90,7 @@ export const producerConfigSchema = z
       .transform((a) => (a === "all" ? -1 : a)),
     /** Broker-side de-duplication of retried batches; needs acks=all. */
     idempotent: z.boolean().default(true),
-    compression: z.enum(["none", "gzip"]).default("gzip"),
+    compression: z.enum(COMPRESSIONS).default("gzip"),
     /** How long a record may wait for companions before its batch is sent. */
     lingerMs: ms(0).default(5),
     /** Most records in one produce request. */

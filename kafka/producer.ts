@@ -21,6 +21,7 @@ import {
   Partitioners,
 } from "kafkajs";
 import { backoffDelay, WakeableSleep } from "./backoff.js";
+import { compressionType } from "./codecs.js";
 import {
   type ProducerConfig,
   type ProducerConfigInput,
@@ -462,7 +463,7 @@ export class KafkaProducer extends EventEmitter<{ status: [ProducerStatus] }> {
       }
       const results = await client.sendBatch({
         acks: this.config.acks,
-        compression: this.config.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,
+        compression: compressionType(this.config.compression),
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
       // A partition's records get consecutive offsets from its baseOffset, in the order sent.
