@@ -88,6 +88,8 @@ export class KafkaConsumer<T> extends EventEmitter<{ status: [ConsumerStatus] }>
   #state: ConnectionState = "disconnected";
   #lastError: string | undefined;
   #assignment: { topic: string; partitions: number[] }[] = [];
+  /** Topics paused by pause(), kept across client restarts. */
+  readonly #paused = new Set<string>();
   #counters: ConsumerCounters = {
     received: 0,
     handled: 0,
@@ -157,6 +159,42 @@ export class KafkaConsumer<T> extends EventEmitter<{ status: [ConsumerStatus] }>
     return this.#stopped;
   }
 
+  /** Topics paused now. */
+  get paused(): readonly string[] {
+    return [...this.#paused];
+  }
+
+  /**
+   * Stops fetching from `topics` (every subscribed topic by default) until resume(). The record in
+   * hand is finished; the rest of its batch is not resolved, so it is fetched again on resume.
+   */
+  pause(topics: readonly string[] = this.config.topics): void {
+    const client = this.#running("pause");
+    for (const t of topics) this.#paused.add(t);
+    client.pause(topics.map((topic) => ({ topic })));
+  }
+
+  resume(topics: readonly string[] = this.config.topics): void {
+    const client = this.#running("resume");
+    for (const t of topics) this.#paused.delete(t);
+    client.resume(topics.map((topic) => ({ topic })));
+  }
+
+  /**
+   * Moves this member's position in one of its partitions: the next record handed over is the one
+   * at `offset` (a record offset as text). Committed with the following records.
+   */
+  seek(topic: string, partition: number, offset: string): void {
+    const client = this.#running("seek");
+    client.seek({ topic, partition, offset });
+  }
+
+  #running(what: string): Consumer {
+    const client = this.#client;
+    if (!client || this.#stopping) throw new Error(`cannot ${what}: the consumer is not running (yet)`);
+    return client;
+  }
+
   #dlqTopic(source: string): string | undefined {
     const configured = this.config.deadLetterTopic;
     if (configured === false) return undefined;
@@ -194,6 +232,7 @@ export class KafkaConsumer<T> extends EventEmitter<{ status: [ConsumerStatus] }>
         });
         this.#client = client;
         if (this.#stopping) break;
+        if (this.#paused.size > 0) client.pause([...this.#paused].map((topic) => ({ topic })));
         return;
       } catch (err) {
         await client.disconnect().catch(() => {});
@@ -252,7 +291,7 @@ export class KafkaConsumer<T> extends EventEmitter<{ status: [ConsumerStatus] }>
       if (pendingOffset !== undefined) resolveOffset(pendingOffset);
     };
     for (const message of batch.messages) {
-      if (!isRunning() || isStale()) break;
+      if (!isRunning() || isStale() || this.#paused.has(batch.topic)) break;
       const record = this.#toRecord(batch, message);
       this.#counters.received++;
       const decoded = this.#decode(record, { timeZone: this.config.timeZone });

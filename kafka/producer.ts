@@ -13,7 +13,6 @@
 import { EventEmitter } from "node:events";
 import { describeZodError } from "@homestream/core/issues";
 import {
-  CompressionTypes,
   type Kafka,
   type Producer as KafkajsProducer,
   type Message,

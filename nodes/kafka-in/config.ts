@@ -5,6 +5,7 @@ import type { ConsumerConfigInput } from "@homestream/kafka/config";
 import { topicName } from "@homestream/kafka/config";
 import { z } from "zod";
 import { choice, list, parseConfig, text, timeZone } from "../shared/config.js";
+import { RECORD_FORMATS, type RecordFormat } from "./record-format.js";
 
 const topic = (t: string) => topicName.safeParse(t).success;
 
@@ -21,6 +22,7 @@ const schema = z
       error: "must be 1-249 letters, digits, '.', '_' or '-'",
     }),
     timeZone: timeZone(),
+    format: choice(RECORD_FORMATS, "reading"),
   })
   .loose();
 
@@ -28,7 +30,9 @@ export interface KafkaInConfig {
   brokerId: string;
   /** Invalid records: out of output 2 with the reason, or to the dead-letter topic. */
   invalid: "output" | "dlq";
-  consumer: ConsumerConfigInput;
+  /** How a record's value becomes msg.payload (reading: validated, the default). */
+  format: RecordFormat;
+  consumer: ConsumerConfigInput & { topics: string[] };
 }
 
 export function kafkaInConfig(def: unknown): KafkaInConfig {
@@ -36,6 +40,7 @@ export function kafkaInConfig(def: unknown): KafkaInConfig {
   return {
     brokerId: c.broker,
     invalid: c.invalid,
+    format: c.format,
     consumer: {
       groupId: c.group,
       topics: c.topics,

@@ -1,39 +1,25 @@
-// Node-RED adapter: hs-kafka-in consumes reading records as a member of a consumer group. Valid
-// readings leave by output 1; invalid records by output 2 with the reason, or go to the
-// dead-letter topic. Offsets are committed after a record has been handed to the flow
-// (at-least-once: a record can arrive twice after a crash or rebalance, never zero times).
-import type { TimedReading } from "@homestream/core/reading";
-import {
-  type ConsumedRecord,
-  type DecodeResult,
-  type RecordDecoder,
-  readingDecoder,
-} from "@homestream/kafka/consumer";
+// Node-RED adapter: hs-kafka-in consumes records as a member of a consumer group, as readings (the
+// default) or JSON, text or bytes (record-format.ts). Valid records leave by output 1; invalid ones
+// by output 2 with the reason, or go to the dead-letter topic. Its input pauses, resumes and seeks.
+// Offsets are committed after a record has been handed to the flow (at-least-once: a record can
+// arrive twice after a crash or rebalance, never zero times).
+import type { ConsumedRecord, DecodeResult, KafkaConsumer, RecordDecoder } from "@homestream/kafka/consumer";
 import type { ConsumerStatus } from "@homestream/kafka/status";
 import { type ConsumerHandle, connectionOf, type KafkaConnection } from "../kafka-broker/connection.js";
-import { readingTopic } from "../shared/reading-input.js";
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "../shared/red.js";
 import { StatusThrottle } from "../shared/status.js";
 import { failEveryMessage } from "../shared/unusable.js";
 import { type KafkaInConfig, kafkaInConfig } from "./config.js";
+import { consumerControl } from "./control.js";
+import { decoderFor, kafkaMeta, recordMessage } from "./record-format.js";
 
 /** Output 2's decoding: every record is handed over, valid or not, with the reason. */
-type Checked = { record: ConsumedRecord; result: DecodeResult<TimedReading> };
-const checkingDecoder: RecordDecoder<Checked> = (record, options) => ({
-  ok: true,
-  value: { record, result: readingDecoder(record, options) },
-});
+type Checked = { record: ConsumedRecord; result: DecodeResult<unknown> };
+const checking =
+  (decode: RecordDecoder<unknown>): RecordDecoder<Checked> =>
+  (record, options) => ({ ok: true, value: { record, result: decode(record, options) } });
 
-function kafkaMeta(record: ConsumedRecord) {
-  return {
-    topic: record.topic,
-    partition: record.partition,
-    offset: record.offset,
-    key: record.key?.toString("utf8") ?? null,
-    headers: record.headers,
-    timestamp: record.timestamp,
-  };
-}
+type ConsumerControls = Pick<KafkaConsumer<unknown>, "pause" | "resume" | "seek" | "paused">;
 
 /** Records handed to the flow between two yields to the event loop (see the handler). */
 const YIELD_EVERY = 64;
@@ -45,6 +31,7 @@ function register(RED: NodeAPI): void {
     let config: KafkaInConfig;
     let connection: KafkaConnection;
     let consumer: ConsumerHandle;
+    let controls: ConsumerControls;
     let state: ConsumerStatus["state"] = "connecting";
     let lastError: string | undefined;
     let ready = false;
@@ -55,7 +42,9 @@ function register(RED: NodeAPI): void {
       const counts = { received: s.received, invalid: s.invalid };
       switch (state) {
         case "connected":
-          return { fill: "green", shape: "dot", text: RED._("hs-kafka-in.status.connected", counts) };
+          return controls.paused.length > 0
+            ? { fill: "yellow", shape: "ring", text: RED._("hs-kafka-in.status.paused", counts) }
+            : { fill: "green", shape: "dot", text: RED._("hs-kafka-in.status.connected", counts) };
         case "connecting":
           return { fill: "yellow", shape: "ring", text: RED._("hs-kafka-in.status.connecting") };
         case "reconnecting":
@@ -87,27 +76,18 @@ function register(RED: NodeAPI): void {
       status.set(render);
     };
 
-    const sendReading = (reading: TimedReading, record: ConsumedRecord) => {
-      this.send([
-        {
-          payload: reading.reading,
-          topic: readingTopic(reading.reading.room, reading.reading.sensor_type),
-          kafka: kafkaMeta(record),
-        },
-        null,
-      ]);
-    };
-
     try {
       config = kafkaInConfig(def);
       const c = connectionOf((id) => RED.nodes.getNode(id), config.brokerId);
       if (c instanceof Error) throw c;
       connection = c;
+      const format = config.format;
+      const decode = decoderFor(format);
       if (config.invalid === "output") {
-        consumer = connection.createConsumer<Checked>(
+        const k = connection.createConsumer<Checked>(
           config.consumer,
           async ({ record, result }) => {
-            if (result.ok) sendReading(result.value, record);
+            if (result.ok) this.send([recordMessage(format, result.value, record), null]);
             else {
               const invalid: NodeMessage = {
                 payload: record.value?.toString("utf8") ?? null,
@@ -119,17 +99,22 @@ function register(RED: NodeAPI): void {
             await pace();
           },
           onStatus,
-          checkingDecoder,
+          checking(decode),
         );
+        consumer = k;
+        controls = k;
       } else {
-        consumer = connection.createConsumer<TimedReading>(
+        const k = connection.createConsumer<unknown>(
           config.consumer,
-          async (reading, record) => {
-            sendReading(reading, record);
+          async (value, record) => {
+            this.send([recordMessage(format, value, record), null]);
             await pace();
           },
           onStatus,
+          decode,
         );
+        consumer = k;
+        controls = k;
       }
     } catch (err) {
       failEveryMessage(this, err as Error, RED._("hs-kafka-in.status.config"), status);
@@ -138,6 +123,27 @@ function register(RED: NodeAPI): void {
     ready = true;
     status.now(render());
     consumer.start().catch((err: Error) => this.error(`Kafka consumer: ${err.message}`, {}));
+
+    // msg.action: pause, resume or seek (see control.ts).
+    this.on("input", (msg, _send, done) => {
+      const topics = config.consumer.topics;
+      const c = consumerControl(msg, topics);
+      if (c instanceof Error) {
+        done(c);
+        return;
+      }
+      try {
+        const only = c.topic === undefined ? undefined : [c.topic];
+        if (c.action === "pause") controls.pause(only);
+        else if (c.action === "resume") controls.resume(only);
+        else controls.seek(c.topic ?? (topics[0] as string), c.partition, c.offset);
+      } catch (err) {
+        done(err as Error);
+        return;
+      }
+      status.now(render());
+      done();
+    });
 
     this.on("close", (_removed, done) => {
       connection

@@ -2,7 +2,7 @@
 // are checked again by the Kafka layer's own schema when the producer is made.
 
 import type { ProducerConfigInput } from "@homestream/kafka/config";
-import { topicName } from "@homestream/kafka/config";
+import { COMPRESSIONS, topicName } from "@homestream/kafka/config";
 import { z } from "zod";
 import {
   choice,
@@ -14,18 +14,23 @@ import {
   text,
   timeZone,
 } from "../shared/config.js";
+import { PAYLOAD_FORMATS, type PayloadFormat } from "./payload-format.js";
 
 const schema = z
   .object({
     broker: text(""),
-    topic: text("home_sensors").refine((t) => topicName.safeParse(t).success, {
+    // blank: home_sensors for readings; msg.topic for the other formats
+    topic: text("").refine((t) => t === "" || topicName.safeParse(t).success, {
       error: "must be 1-249 letters, digits, '.', '_' or '-'",
     }),
-    key: choice(["room", "device_id", "sensor_type", "none"], "room"),
+    key: choice(["room", "device_id", "sensor_type", "none", "msg", "property"], "room"),
+    keyProperty: text(""),
+    // blank: as saved before formats existed (validate on: reading; off: raw)
+    format: choice(["", ...PAYLOAD_FORMATS], ""),
     headers: text(""),
     validate: flag(true),
     acks: choice(["all", "1", "0"], "all"),
-    compression: choice(["none", "gzip"], "gzip"),
+    compression: choice(COMPRESSIONS, "gzip"),
     buffer: number(100_000, { min: 1, max: 10_000_000, integer: true }),
     whenFull: choice(["reject", "drop-oldest"], "reject"),
     deliveryTimeout: duration(120_000, { min: 1 }),
@@ -36,10 +41,13 @@ const schema = z
 
 export interface KafkaOutConfig {
   brokerId: string;
+  /** "" only for non-reading formats: each message's msg.topic names the topic. */
   topic: string;
-  key: "room" | "device_id" | "sensor_type" | "none";
+  key: "room" | "device_id" | "sensor_type" | "none" | "msg" | "property";
+  /** key "property": the msg property (e.g. payload.id) holding the key. */
+  keyProperty: string;
   headers: Record<string, string>;
-  validate: boolean;
+  format: PayloadFormat;
   reports: boolean;
   timeZone: string;
   producer: ProducerConfigInput;
@@ -65,16 +73,22 @@ export function kafkaOutConfig(def: unknown): KafkaOutConfig {
     );
   }
   const acks = c.acks === "all" ? -1 : (Number(c.acks) as 0 | 1);
+  const format: PayloadFormat = c.format === "" ? (c.validate ? "reading" : "raw") : c.format;
+  const topic = c.topic === "" && (format === "reading" || format === "raw") ? "home_sensors" : c.topic;
+  if (c.key === "property" && c.keyProperty === "") {
+    throw new NodeConfigError("invalid configuration: keyProperty: name the msg property that holds the key");
+  }
   return {
     brokerId: c.broker,
-    topic: c.topic,
+    topic,
     key: c.key,
+    keyProperty: c.keyProperty,
     headers,
-    validate: c.validate,
+    format,
     reports: c.reports,
     timeZone: c.timeZone,
     producer: {
-      topic: c.topic,
+      topic: topic === "" ? undefined : topic,
       acks,
       // idempotence (broker-side de-duplication of retries) needs acks=all
       idempotent: acks === -1,

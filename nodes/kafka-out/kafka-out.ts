@@ -1,6 +1,8 @@
 // Node-RED adapter: hs-kafka-out sends each message's payload as one Kafka record through the
 // producer its kafka-broker shares. A message completes when the broker has acknowledged the
 // record (done()), or fails when the record finally cannot be delivered (done(err), for Catch).
+
+import { topicName } from "@homestream/kafka/config";
 import { ProducerClosedError } from "@homestream/kafka/errors";
 import type { KafkaProducer, ProducerRecord } from "@homestream/kafka/producer";
 import type { ProducerStatus } from "@homestream/kafka/status";
@@ -10,6 +12,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "../shared/
 import { StatusThrottle } from "../shared/status.js";
 import { failEveryMessage } from "../shared/unusable.js";
 import { type KafkaOutConfig, kafkaOutConfig } from "./config.js";
+import { keyOf, recordValue } from "./payload-format.js";
 
 /** With Kafka unreachable, how long a closing node still gives buffered records (it may come back). */
 const UNREACHABLE_CLOSE_TIMEOUT_MS = 1000;
@@ -21,46 +24,55 @@ interface KafkaOverrides {
   headers?: unknown;
 }
 
-function rawValue(payload: unknown): string | Buffer | Error {
-  if (typeof payload === "string" || Buffer.isBuffer(payload)) return payload;
-  if (payload === undefined) return new Error("msg.payload is missing");
-  try {
-    return JSON.stringify(payload);
-  } catch (err) {
-    return new Error(`msg.payload cannot be written as JSON: ${(err as Error).message}`);
-  }
-}
-
 /** The record for a message, or why there is none. */
-function recordOf(msg: NodeMessage, c: KafkaOutConfig): ProducerRecord | Error {
+function recordOf(
+  msg: NodeMessage,
+  c: KafkaOutConfig,
+  property: (path: string) => unknown,
+): ProducerRecord | Error {
   const o = (typeof msg.kafka === "object" && msg.kafka !== null ? msg.kafka : {}) as KafkaOverrides;
   let value: string | Buffer | Error;
   let fields: Record<string, unknown> | undefined;
-  if (c.validate) {
+  if (c.format === "reading") {
     const parsed = readingFromPayload(msg.payload, c.timeZone);
     if (!parsed.ok) return new Error(parsed.reason);
     // the normalised reading: ISO timestamp with Z, 0/1 for binary sensors
     value = JSON.stringify(parsed.value.reading);
     fields = parsed.value.reading as unknown as Record<string, unknown>;
   } else {
-    value = rawValue(msg.payload);
+    value = recordValue(c.format, msg.payload);
     if (value instanceof Error) return value;
     if (typeof msg.payload === "object" && msg.payload !== null && !Buffer.isBuffer(msg.payload)) {
       fields = msg.payload as Record<string, unknown>;
     }
   }
-  let key: string | Buffer | null = null;
+  let key: string | Buffer | null | Error = null;
   if (o.key !== undefined) {
     if (o.key !== null && typeof o.key !== "string" && !Buffer.isBuffer(o.key)) {
       return new Error(`msg.kafka.key must be a string, a Buffer or null, got ${typeof o.key}`);
     }
     key = o.key;
+  } else if (c.key === "msg") {
+    key = keyOf(msg.key, "msg.key");
+  } else if (c.key === "property") {
+    key = keyOf(property(c.keyProperty), `msg.${c.keyProperty}`);
   } else if (c.key !== "none") {
     const k = fields?.[c.key];
     key = typeof k === "string" ? k : null;
   }
+  if (key instanceof Error) return key;
   if (o.topic !== undefined && typeof o.topic !== "string") {
     return new Error(`msg.kafka.topic must be a string, got ${typeof o.topic}`);
+  }
+  let topic = (o.topic as string | undefined) ?? c.topic;
+  if (topic === "") {
+    // No topic on the node: msg.topic names it, as with Node-RED's other Kafka nodes.
+    if (typeof msg.topic !== "string" || !topicName.safeParse(msg.topic).success) {
+      return new Error(
+        `msg.topic: the node has no topic, so msg.topic must name one (1-249 letters, digits, '.', '_' or '-'), got ${JSON.stringify(msg.topic)}`,
+      );
+    }
+    topic = msg.topic;
   }
   let headers = c.headers;
   if (o.headers !== undefined) {
@@ -73,7 +85,7 @@ function recordOf(msg: NodeMessage, c: KafkaOutConfig): ProducerRecord | Error {
     }
   }
   return {
-    topic: (o.topic as string | undefined) ?? c.topic,
+    topic,
     key,
     value,
     headers: Object.keys(headers).length > 0 ? headers : undefined,
@@ -142,7 +154,7 @@ function register(RED: NodeAPI): void {
     let closing = false;
     let undelivered = 0;
     this.on("input", (msg, send, done) => {
-      const record = recordOf(msg, config);
+      const record = recordOf(msg, config, (path) => RED.util.getMessageProperty(msg, path));
       if (record instanceof Error) {
         done(record);
         return;
