@@ -6,7 +6,8 @@ import { stringify } from "csv-stringify/sync";
 /** One row to write: field name to value. */
 export type CsvRecord = Readonly<Record<string, unknown>>;
 
-export type CsvDelimiter = "," | ";" | "\t";
+export type CsvDelimiter = "," | ";" | "\t" | "|";
+export type CsvQuote = '"' | "'";
 
 export interface CsvFormat {
   delimiter: CsvDelimiter;
@@ -14,6 +15,8 @@ export interface CsvFormat {
   lineEnding: "\n" | "\r\n";
   /** Prefix cells a spreadsheet would run as a formula (see `neutraliseFormula`). */
   neutraliseFormulas: boolean;
+  /** Quote character (doubled inside a quoted cell); `"` when absent, as RFC 4180. */
+  quote?: CsvQuote;
 }
 
 export const DEFAULT_CSV_FORMAT: CsvFormat = { delimiter: ",", lineEnding: "\n", neutraliseFormulas: true };
@@ -83,6 +86,8 @@ export function formatCsv(
     record_delimiter: format.lineEnding === "\r\n" ? "windows" : "unix",
     // Every cell is already text; quote only where RFC 4180 requires it.
     quoted: false,
+    quote: format.quote ?? '"',
+    escape: format.quote ?? '"',
   });
 }
 

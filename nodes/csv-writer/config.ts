@@ -1,6 +1,6 @@
 // The csv-writer's configuration as the editor saves it, validated once at deploy.
 import { isAbsolute, resolve } from "node:path";
-import type { CsvDelimiter } from "@homestream/core/csv-row";
+import type { CsvDelimiter, CsvQuote } from "@homestream/core/csv-row";
 import { z } from "zod";
 import { choice, flag, list, number, parseConfig, text, timeZone } from "../shared/config.js";
 import type { CsvSinkOptions } from "./csv-sink.js";
@@ -12,7 +12,10 @@ export const CSV_WRITER_DEFAULTS = {
   maxSizeMb: 10,
 } as const;
 
-const DELIMITERS: Record<string, CsvDelimiter> = { comma: ",", semicolon: ";", tab: "\t" };
+const DELIMITERS: Record<string, CsvDelimiter> = { comma: ",", semicolon: ";", tab: "\t", pipe: "|" };
+const QUOTES: Record<string, CsvQuote> = { double: '"', single: "'" };
+// A msg property path as Node-RED writes them (payload, payload.rows, data["x"]).
+const PROPERTY = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*|\[(\d+|"[^"]*"|'[^']*')\])*$/;
 
 const schema = z
   .object({
@@ -23,7 +26,12 @@ const schema = z
     timeZone: timeZone(),
     columns: list([]),
     header: flag(true),
-    delimiter: choice(["comma", "semicolon", "tab"], "comma"),
+    delimiter: choice(["comma", "semicolon", "tab", "pipe"], "comma"),
+    quote: choice(["double", "single"], "double"),
+    // where the row objects are: msg.payload (as before) or another msg property
+    property: text("payload").refine((p) => PROPERTY.test(p), {
+      error: "must be a msg property such as payload or payload.rows",
+    }),
     lineEnding: choice(["lf", "crlf"], "lf"),
     neutralise: flag(true),
     rotation: choice(["none", "daily", "size"], "none"),
@@ -37,6 +45,8 @@ export interface CsvWriterConfig {
   sink: CsvSinkOptions;
   /** Whether `msg.filename` may choose the file (still confined to the base directory). */
   allowFilename: boolean;
+  /** The msg property holding the object or array of objects to write. */
+  property: string;
 }
 
 /** Validates the editor's config; relative base directories resolve against `workingDir`. */
@@ -45,6 +55,7 @@ export function csvWriterConfig(def: unknown, workingDir: string): CsvWriterConf
   const baseDir = isAbsolute(c.baseDir) ? resolve(c.baseDir) : resolve(workingDir, c.baseDir);
   return {
     allowFilename: c.allowFilename,
+    property: c.property,
     sink: {
       baseDir,
       template: c.path,
@@ -57,6 +68,7 @@ export function csvWriterConfig(def: unknown, workingDir: string): CsvWriterConf
         delimiter: DELIMITERS[c.delimiter] as CsvDelimiter,
         lineEnding: c.lineEnding === "crlf" ? "\r\n" : "\n",
         neutraliseFormulas: c.neutralise,
+        quote: QUOTES[c.quote] as CsvQuote,
       },
       fsync: c.fsync,
       maxOpenFiles: 8,

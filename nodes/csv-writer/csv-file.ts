@@ -106,6 +106,8 @@ async function readHeader(
   const line = (end < 0 ? text : text.slice(0, end)).replace(/\r$/, "");
   const records = parseCsv(line, {
     delimiter: format.delimiter,
+    quote: format.quote ?? '"',
+    escape: format.quote ?? '"',
     relax_quotes: true,
     trim: false,
   }) as string[][];

@@ -22,7 +22,7 @@ function isRecord(v: unknown): v is CsvRecord {
 }
 
 /** The rows a payload stands for, or why it stands for none. */
-function recordsOf(payload: unknown): CsvRecord[] | string {
+function recordsOf(payload: unknown, property: string): CsvRecord[] | string {
   if (isRecord(payload)) return [payload];
   if (Array.isArray(payload) && payload.every(isRecord)) return payload;
   const got = Array.isArray(payload)
@@ -30,7 +30,7 @@ function recordsOf(payload: unknown): CsvRecord[] | string {
     : payload === null
       ? "null"
       : typeof payload;
-  return `msg.payload must be an object or an array of objects, got ${got}`;
+  return `msg.${property} must be an object or an array of objects, got ${got}`;
 }
 
 function register(RED: NodeAPI): void {
@@ -104,7 +104,9 @@ function register(RED: NodeAPI): void {
     }
 
     this.on("input", (msg, send, done) => {
-      const records = recordsOf(msg.payload);
+      const source =
+        config.property === "payload" ? msg.payload : RED.util.getMessageProperty(msg, config.property);
+      const records = recordsOf(source, config.property);
       if (typeof records === "string") {
         done(new Error(records));
         return;
