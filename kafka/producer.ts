@@ -20,7 +20,7 @@ import {
   Partitioners,
 } from "kafkajs";
 import { backoffDelay, WakeableSleep } from "./backoff.js";
-import { compressionType } from "./codecs.js";
+import { assertCompressionAvailable, compressionType } from "./codecs.js";
 import {
   type ProducerConfig,
   type ProducerConfigInput,
@@ -120,6 +120,7 @@ export class KafkaProducer extends EventEmitter<{ status: [ProducerStatus] }> {
   constructor(kafka: Kafka, config: ProducerConfigInput, logger: KafkaLogger) {
     super();
     this.config = parseConfig(producerConfigSchema, config, "producer");
+    assertCompressionAvailable(this.config.compression);
     this.#kafka = kafka;
     this.#log = logger;
     this.#buffer = new RecordBuffer(this.config.maxBufferedRecords);

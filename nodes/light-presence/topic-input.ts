@@ -1,13 +1,14 @@
 // light-presence's *topics* input mode: room and kind (light or presence) from msg.topic by a
 // topic pattern, the state from msg.payload as devices send it (core/binary-topic.ts), the
 // arrival time as event time. HomeStream readings stay the default mode.
-import { z } from "zod";
+
 import {
   compileStateTopicPattern,
   DEFAULT_STATE_TOPIC_PATTERN,
   stateFromTopic,
 } from "@homestream/core/binary-topic";
 import type { TopicPattern } from "@homestream/core/topic-pattern";
+import { z } from "zod";
 import { choice, parseConfig, text } from "../shared/config.js";
 import type { PayloadReading } from "../shared/reading-input.js";
 import type { NodeMessage } from "../shared/red.js";

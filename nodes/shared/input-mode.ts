@@ -1,8 +1,9 @@
 // Input modes: how a node reads messages that are not HomeStream readings. The editor saves a
 // Node-RED typed input (a `msg.` property, JSONata, ...) as a value and a type; this module turns
 // those into readers, validated once at deploy. HomeStream readings stay every node's default.
-import { z } from "zod";
+
 import { parseTimestamp } from "@homestream/core/time";
+import { z } from "zod";
 import type { NodeAPI, NodeMessage } from "./red.js";
 
 /** A typed input as the editor saves it: `{value: "payload", type: "msg"}`. */

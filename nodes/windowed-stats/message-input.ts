@@ -2,9 +2,10 @@
 // default, or JSONata), the series from msg.topic or a chosen property, event time from a chosen
 // property or the arrival time. Each message becomes one sample for the window engine, grouped by
 // series; a value that is not a number is handed back as a rejection for the second output.
-import { z } from "zod";
+
 import { numericValue } from "@homestream/core/message-value";
 import type { WindowInput, WindowResult } from "@homestream/core/window-engine";
+import { z } from "zod";
 import { choice, parseConfig } from "../shared/config.js";
 import {
   eventTimeOf,
