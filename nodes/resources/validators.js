@@ -41,6 +41,30 @@
       .map((t) => t.trim())
       .filter((t) => t !== "");
 
+  // core/topic-pattern.ts and core/binary-topic.ts: light-presence's state topic patterns.
+  const PLACEHOLDER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+  const isStatePattern = (v) => {
+    const levels = String(v).trim().split("/");
+    const names = [];
+    for (let i = 0; i < levels.length; i++) {
+      const l = levels[i];
+      if (l[0] !== "+" && l[0] !== "#") {
+        if (/[+#]/.test(l)) return false; // a wildcard only as a whole level
+        continue;
+      }
+      const name = l.slice(1);
+      if (name !== "" && !PLACEHOLDER.test(name)) return false;
+      if (l[0] === "#" && i !== levels.length - 1) return false; // # last
+      if (name !== "") {
+        if (names.includes(name)) return false;
+        names.push(name);
+      }
+    }
+    return names.includes("room");
+  };
+  // nodes/csv-writer/config.ts: a msg property path (payload, payload.rows, data["x"], a[0]).
+  const PROPERTY = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*|\[(\d+|"[^"]*"|'[^']*')\])*$/;
+
   window.HomeStreamValidators = {
     /** A duration; with `optional`, an empty field too. */
     duration: (optional) => (v) => (blank(v) ? Boolean(optional) : isDuration(v)),
@@ -51,5 +75,9 @@
       const ts = topics(v);
       return ts.length > 0 && ts.every((t) => TOPIC.test(t));
     },
+    /** A state topic pattern naming +room (blank: the default +room/+kind). */
+    statePattern: () => (v) => blank(v) || isStatePattern(v),
+    /** A msg property path (blank: payload). */
+    msgProperty: () => (v) => blank(v) || PROPERTY.test(String(v).trim()),
   };
 })();
