@@ -2,7 +2,7 @@
 import { isAbsolute, resolve } from "node:path";
 import type { CsvDelimiter, CsvQuote } from "@homestream/core/csv-row";
 import { z } from "zod";
-import { choice, flag, list, number, parseConfig, text, timeZone } from "../shared/config.js";
+import { choice, flag, list, msgProperty, number, parseConfig, text, timeZone } from "../shared/config.js";
 import type { CsvSinkOptions } from "./csv-sink.js";
 import { templateProblem } from "./file-path.js";
 
@@ -14,8 +14,6 @@ export const CSV_WRITER_DEFAULTS = {
 
 const DELIMITERS: Record<string, CsvDelimiter> = { comma: ",", semicolon: ";", tab: "\t", pipe: "|" };
 const QUOTES: Record<string, CsvQuote> = { double: '"', single: "'" };
-// A msg property path as Node-RED writes them (payload, payload.rows, data["x"]).
-const PROPERTY = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*|\[(\d+|"[^"]*"|'[^']*')\])*$/;
 
 const schema = z
   .object({
@@ -29,9 +27,7 @@ const schema = z
     delimiter: choice(["comma", "semicolon", "tab", "pipe"], "comma"),
     quote: choice(["double", "single"], "double"),
     // where the row objects are: msg.payload (as before) or another msg property
-    property: text("payload").refine((p) => PROPERTY.test(p), {
-      error: "must be a msg property such as payload or payload.rows",
-    }),
+    property: msgProperty("payload"),
     lineEnding: choice(["lf", "crlf"], "lf"),
     neutralise: flag(true),
     rotation: choice(["none", "daily", "size"], "none"),

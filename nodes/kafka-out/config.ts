@@ -8,6 +8,7 @@ import {
   choice,
   duration,
   flag,
+  msgProperty,
   NodeConfigError,
   number,
   parseConfig,
@@ -24,7 +25,7 @@ const schema = z
       error: "must be 1-249 letters, digits, '.', '_' or '-'",
     }),
     key: choice(["room", "device_id", "sensor_type", "none", "msg", "property"], "room"),
-    keyProperty: text(""),
+    keyProperty: msgProperty(""),
     // blank: as saved before formats existed (validate on: reading; off: raw)
     format: choice(["", ...PAYLOAD_FORMATS], ""),
     headers: text(""),

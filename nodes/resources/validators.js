@@ -62,7 +62,7 @@
     }
     return names.includes("room");
   };
-  // nodes/csv-writer/config.ts: a msg property path (payload, payload.rows, data["x"], a[0]).
+  // nodes/shared/config.ts (msgProperty): a msg property path (payload, payload.rows, data["x"], a[0]).
   const PROPERTY = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*|\[(\d+|"[^"]*"|'[^']*')\])*$/;
 
   window.HomeStreamValidators = {

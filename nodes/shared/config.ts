@@ -134,3 +134,14 @@ export function timeZone() {
     }
   });
 }
+
+// A msg property path as Node-RED writes them (payload, payload.rows, data["x"], a[0]); the editor's
+// HomeStreamValidators.msgProperty mirrors it.
+const PROPERTY_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*|\[(\d+|"[^"]*"|'[^']*')\])*$/;
+
+/** A msg property path; blank gives `fallback` (which may be "" for "none"). */
+export function msgProperty(fallback: string) {
+  return text(fallback).refine((p) => p === fallback || PROPERTY_PATH.test(p), {
+    error: "must be a msg property such as payload or payload.rows",
+  });
+}

@@ -1,12 +1,13 @@
 // The shared editor validators added for the input modes (nodes/resources/validators.js) give the
-// runtime's verdict on the same inputs: light-presence's state topic pattern and csv-writer's
-// rows property. (The other validators are checked in editor-validators.test.ts.)
+// runtime's verdict on the same inputs: light-presence's state topic pattern, csv-writer's rows
+// property and kafka-out's key property. (The other validators are checked in editor-validators.test.ts.)
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { csvWriterConfig } from "../../nodes/csv-writer/config.js";
+import { kafkaOutConfig } from "../../nodes/kafka-out/config.js";
 import { lightPresenceConfig } from "../../nodes/light-presence/config.js";
 import { root } from "./embedded.js";
 
@@ -34,6 +35,7 @@ const accepts = (f: () => unknown) => {
 const runtime = {
   statePattern: (v: string) => accepts(() => lightPresenceConfig({ inputMode: "topics", topicPattern: v })),
   msgProperty: (v: string) => accepts(() => csvWriterConfig({ property: v }, "/tmp")),
+  keyProperty: (v: string) => accepts(() => kafkaOutConfig({ key: "property", keyProperty: v })),
 };
 
 const PATTERNS = [
@@ -87,6 +89,8 @@ describe("input-mode editor validators mirror the runtime", () => {
   it("msg properties: the same verdict as csv-writer's configuration", () => {
     const check = (s: string) => {
       expect(v.msgProperty()(s), JSON.stringify(s)).toBe(runtime.msgProperty(s));
+      // kafka-out's key property: the same rule, and a key from a property needs one named.
+      expect(v.msgProperty()(s) && s.trim() !== "", `key ${JSON.stringify(s)}`).toBe(runtime.keyProperty(s));
     };
     for (const s of PROPERTIES) check(s);
     fc.assert(
