@@ -47,12 +47,21 @@ export function kafkaMeta(record: ConsumedRecord) {
 }
 
 /**
- * The message for a decoded record. A reading keeps its `room/sensor_type` topic (as before);
- * other formats carry the Kafka topic in msg.topic, as other Node-RED Kafka nodes do.
+ * The message for a decoded record. A reading's message is as it always was (payload, its
+ * `room/sensor_type` topic, msg.kafka), so flows written for it see no new fields (msg.headers
+ * would, say, become HTTP headers in an http request node). Other formats carry the record as
+ * Node-RED's other Kafka nodes do: msg.topic (the Kafka topic), msg.key, msg.partition,
+ * msg.offset, msg.timestamp, msg.headers, and msg.kafka as well.
  */
 export function recordMessage(format: RecordFormat, value: unknown, record: ConsumedRecord): NodeMessage {
   const meta = kafkaMeta(record);
-  const common = {
+  if (format === "reading") {
+    const r = (value as TimedReading).reading;
+    return { payload: r, topic: readingTopic(r.room, r.sensor_type), kafka: meta };
+  }
+  return {
+    payload: value,
+    topic: record.topic,
     key: meta.key,
     partition: record.partition,
     offset: record.offset,
@@ -60,9 +69,4 @@ export function recordMessage(format: RecordFormat, value: unknown, record: Cons
     headers: record.headers,
     kafka: meta,
   };
-  if (format === "reading") {
-    const r = (value as TimedReading).reading;
-    return { payload: r, topic: readingTopic(r.room, r.sensor_type), ...common };
-  }
-  return { payload: value, topic: record.topic, ...common };
 }

@@ -6,7 +6,7 @@ import { createKafkaClient, type KafkaClient } from "../../kafka/client.js";
 import kafkaBroker from "../../nodes/kafka-broker/kafka-broker.js";
 import kafkaIn from "../../nodes/kafka-in/kafka-in.js";
 import kafkaOut from "../../nodes/kafka-out/kafka-out.js";
-import { kafka, noBroker, uniqueTopic } from "../kafka/helpers.js";
+import { kafka, noBroker, reading, uniqueTopic } from "../kafka/helpers.js";
 import { collector, flowWithCatch, helper, type Msg, message, messages, statusOf } from "./runtime.js";
 
 const nodes = [kafkaBroker, kafkaOut, kafkaIn];
@@ -82,6 +82,26 @@ describe.skipIf(noBroker)("Kafka nodes with any payload", () => {
     expect(typeof m.timestamp).toBe("number");
     expect(m.headers).toEqual({ source: "test" });
     expect(m.kafka).toMatchObject({ topic, key: "customer-7", headers: { source: "test" } }); // kept for compatibility
+  });
+
+  it("readings keep their message as before: no new top-level fields (msg.headers would reach an http request node)", async () => {
+    const topic = uniqueTopic("readings-shape");
+    await client.ensureTopic({ topic, partitions: 1 });
+    await helper.load(
+      nodes,
+      flowWithCatch([
+        broker,
+        { id: "out", type: "hs-kafka-out", broker: "broker", topic },
+        kafkaInNode("in", topic),
+        { id: "in-valid", type: "helper" },
+        { id: "in-invalid", type: "helper" },
+      ]),
+    );
+    const got = message("in-valid", 60_000);
+    helper.getNode("out").receive({ payload: reading(1) });
+    const m = await got;
+    expect(Object.keys(m).sort()).toEqual(["_msgid", "kafka", "payload", "topic"]);
+    expect(m.topic).toBe(`${reading(1).room}/${reading(1).sensor_type}`);
   });
 
   it("text in, Buffer out; a record that is not JSON goes to output 2 of a JSON kafka-in", async () => {
