@@ -68,5 +68,12 @@ export function windowedStatsConfig(def: unknown): WindowedStatsConfig {
   const input = messageInputConfig(def as Record<string, unknown>);
   // Any message: one series per key, held in the engine's `room` column; no sensor-type filter.
   if (input.mode === "message") Object.assign(engine, { groupBy: ["room"], sensorTypes: undefined });
-  return { engine, triggerMs: c.trigger, idleMs: c.idle, timeZone: c.timeZone, stateStore: c.stateStore, input };
+  return {
+    engine,
+    triggerMs: c.trigger,
+    idleMs: c.idle,
+    timeZone: c.timeZone,
+    stateStore: c.stateStore,
+    input,
+  };
 }

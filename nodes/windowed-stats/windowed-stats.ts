@@ -45,7 +45,9 @@ function register(RED: NodeAPI): void {
     let engine = new WindowEngine(config.engine);
     const resultMessage = config.input.mode === "message" ? seriesResultMessage : readingResultMessage;
     const sampler =
-      config.input.mode === "message" ? new MessageSampler(RED, this, config.input, config.timeZone) : undefined;
+      config.input.mode === "message"
+        ? new MessageSampler(RED, this, config.input, config.timeZone)
+        : undefined;
     // Any-message mode: values that were not numbers (counted; the first one is logged).
     let notNumeric = 0;
     let lastReadingAt = Date.now();
