@@ -46,7 +46,6 @@ function register(RED: NodeAPI): void {
     const keeper = new NodeStateKeeper(this, () => ({ detector: snapshotDetector(detector), wallAt }), {
       store: config.stateStore,
     });
-    let restoring: Array<() => void> | undefined = [];
     /** Shown for a while after a saved state was discarded. */
     let notice: string | undefined;
     let noticeTimer: NodeJS.Timeout | undefined;
@@ -90,13 +89,7 @@ function register(RED: NodeAPI): void {
           }, config.tickMs)
         : undefined;
 
-    this.on("input", (msg, send, done) => {
-      if (restoring !== undefined) {
-        restoring.push(() => onInput(msg, send, done));
-        return;
-      }
-      onInput(msg, send, done);
-    });
+    this.on("input", (msg, send, done) => keeper.whenRestored(() => onInput(msg, send, done)));
 
     const onInput = (msg: NodeMessage, send: SendFunction, done: DoneFunction) => {
       keeper.changed();
@@ -134,13 +127,8 @@ function register(RED: NodeAPI): void {
       if (noticeTimer) clearTimeout(noticeTimer);
       status.close();
       this.status({});
-      if (restoring !== undefined && !removed) {
-        keeper.abandon();
-        done();
-        return;
-      }
       keeper
-        .close(removed)
+        .finish(removed)
         .catch((err: Error) => this.warn(`state not saved: ${err.message}`))
         .finally(() => done());
     });
@@ -150,16 +138,9 @@ function register(RED: NodeAPI): void {
     // event time and wall clock, so a grace period or presence age that ran out while Node-RED
     // was down fires at the first tick. Under another configuration the state is discarded.
     const restore = async () => {
-      const loaded = await keeper.load();
-      await keeper.prune(NodeStateKeeper.deployedIds(RED));
-      if (!loaded.found) return;
-      const body =
-        "saved" in loaded ? (loaded.saved.body as { detector?: unknown; wallAt?: unknown }) : undefined;
-      const r =
-        body === undefined
-          ? { ok: false as const, reason: "corrupt" as const, message: "error" in loaded ? loaded.error : "" }
-          : restoreDetector(config.detector, body?.detector);
-      if (!r.ok) {
+      const r = await keeper.restore(RED, (saved) => restoreDetector(config.detector, saved.detector));
+      if (r.outcome === "none") return;
+      if (r.outcome === "discarded") {
         notice = RED._(
           r.reason === "config"
             ? "hs-light-presence.status.stateConfig"
@@ -176,16 +157,14 @@ function register(RED: NodeAPI): void {
       const now = detector.now;
       if (now !== undefined) {
         clockAt = now;
-        wallAt = typeof body?.wallAt === "number" ? body.wallAt : Date.now();
+        wallAt = typeof r.body.wallAt === "number" ? r.body.wallAt : Date.now();
       }
     };
     restore()
       .catch((err: Error) => this.warn(RED._("hs-light-presence.warn.discarded", { reason: err.message })))
       .finally(() => {
-        const queued = restoring ?? [];
-        restoring = undefined;
         showStatus(true);
-        for (const run of queued) run();
+        keeper.restored();
       });
 
     showStatus(true);

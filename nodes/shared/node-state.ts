@@ -7,6 +7,7 @@
 // node closes, that is on every redeploy. The entries of nodes no longer in the deployed flows are
 // removed when a node of ours starts (Node-RED does the same for node context after a deploy).
 import { describeZodError } from "@homestream/core/issues";
+import type { RestoreOutcome } from "@homestream/core/state-envelope";
 import { z } from "zod";
 import type { Node, NodeAPI } from "./red.js";
 
@@ -36,8 +37,17 @@ export interface NodeStateOptions {
   now?: () => number;
 }
 
+/** What a node's start found: no saved state, a restored one (with the rest of what it saved), or one it discarded. */
+export type RestoredNodeState<T> =
+  | { outcome: "none" }
+  | { outcome: "restored"; value: T; body: Record<string, unknown> }
+  /** `config`: saved under another configuration; `corrupt`: anything else that cannot be used. */
+  | { outcome: "discarded"; reason: "config" | "corrupt"; message: string };
+
 export class NodeStateKeeper {
   readonly #node: Node;
+  /** Inputs that arrived before the saved state was restored; undefined once it was. */
+  #waiting: Array<() => void> | undefined = [];
   readonly #snapshot: () => unknown;
   readonly #store: string | undefined;
   readonly #off: boolean;
@@ -53,6 +63,57 @@ export class NodeStateKeeper {
     this.#off = options.store === null;
     this.#intervalMs = options.intervalMs ?? SAVE_INTERVAL_MS;
     this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Loads the saved state, removes the entries of nodes no longer deployed, and hands the node's own
+   * part of it to `restore` (the core's restoreWindowEngine, restoreDetector). Call `restored()` once the
+   * node has applied the outcome: inputs wait until then (`whenRestored`).
+   */
+  async restore<T>(
+    RED: NodeAPI,
+    restore: (body: Record<string, unknown>) => RestoreOutcome<T>,
+  ): Promise<RestoredNodeState<T>> {
+    const loaded = await this.load();
+    await this.prune(NodeStateKeeper.deployedIds(RED));
+    if (!loaded.found) return { outcome: "none" };
+    if ("error" in loaded) return { outcome: "discarded", reason: "corrupt", message: loaded.error };
+    const body = loaded.saved.body;
+    if (typeof body !== "object" || body === null)
+      return { outcome: "discarded", reason: "corrupt", message: "the saved state is not an object" };
+    const r = restore(body as Record<string, unknown>);
+    if (!r.ok)
+      return {
+        outcome: "discarded",
+        reason: r.reason === "config" ? "config" : "corrupt",
+        message: r.message,
+      };
+    return { outcome: "restored", value: r.value, body: body as Record<string, unknown> };
+  }
+
+  /** Runs `input` now, or once the saved state is restored. */
+  whenRestored(input: () => void): void {
+    if (this.#waiting) this.#waiting.push(input);
+    else input();
+  }
+
+  /** The node has applied its saved state (or there was none): the inputs that waited run, in order. */
+  restored(): void {
+    const queued = this.#waiting ?? [];
+    this.#waiting = undefined;
+    for (const run of queued) run();
+  }
+
+  /**
+   * The node closes: as `close`, except that a node closing before its state was even restored
+   * leaves the saved state as it is (unless the node was removed).
+   */
+  finish(removed: boolean): Promise<void> {
+    if (this.#waiting !== undefined && !removed) {
+      this.abandon();
+      return Promise.resolve();
+    }
+    return this.close(removed);
   }
 
   /** Ids of every node in the deployed configuration, for `prune`. */

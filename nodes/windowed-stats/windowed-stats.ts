@@ -59,7 +59,6 @@ function register(RED: NodeAPI): void {
       () => ({ engine: snapshotWindowEngine(engine), lastReadingAt }),
       { store: config.stateStore },
     );
-    let restoring: Array<() => void> | undefined = [];
     /** Shown with the counts for a while after a saved state was discarded. */
     let notice: string | undefined;
     let noticeTimer: NodeJS.Timeout | undefined;
@@ -109,13 +108,7 @@ function register(RED: NodeAPI): void {
       }, delay);
     };
 
-    this.on("input", (msg, send, done) => {
-      if (restoring !== undefined) {
-        restoring.push(() => onInput(msg, send, done));
-        return;
-      }
-      onInput(msg, send, done);
-    });
+    this.on("input", (msg, send, done) => keeper.whenRestored(() => onInput(msg, send, done)));
 
     const accept = (input: WindowInput, time: number, msg: NodeMessage, send: SendFunction) => {
       if (config.idleMs > 0) {
@@ -186,13 +179,8 @@ function register(RED: NodeAPI): void {
       if (noticeTimer) clearTimeout(noticeTimer);
       status.close();
       this.status({});
-      if (restoring !== undefined && !removed) {
-        keeper.abandon();
-        done();
-        return;
-      }
       keeper
-        .close(removed)
+        .finish(removed)
         .catch((err: Error) => this.warn(`state not saved: ${err.message}`))
         .finally(() => done());
     });
@@ -202,16 +190,9 @@ function register(RED: NodeAPI): void {
     // still held them is replaced at once). A state saved under another configuration is
     // discarded, and the status says so.
     const restore = async () => {
-      const loaded = await keeper.load();
-      await keeper.prune(NodeStateKeeper.deployedIds(RED));
-      if (!loaded.found) return;
-      const body =
-        "saved" in loaded ? (loaded.saved.body as { engine?: unknown; lastReadingAt?: unknown }) : undefined;
-      const r =
-        body === undefined
-          ? { ok: false as const, reason: "corrupt" as const, message: "error" in loaded ? loaded.error : "" }
-          : restoreWindowEngine(config.engine, body?.engine);
-      if (!r.ok) {
+      const r = await keeper.restore(RED, (saved) => restoreWindowEngine(config.engine, saved.engine));
+      if (r.outcome === "none") return;
+      if (r.outcome === "discarded") {
         notice = RED._(
           r.reason === "config"
             ? "hs-windowed-stats.status.stateConfig"
@@ -225,7 +206,7 @@ function register(RED: NodeAPI): void {
         return;
       }
       engine = r.value;
-      const savedReadingAt = typeof body?.lastReadingAt === "number" ? body.lastReadingAt : Date.now();
+      const savedReadingAt = typeof r.body.lastReadingAt === "number" ? r.body.lastReadingAt : Date.now();
       if (config.idleMs > 0 && (engine.counters.openWindows > 0 || engine.pendingUpdates > 0)) {
         const quiet = Date.now() - savedReadingAt;
         if (quiet >= config.idleMs) {
@@ -240,10 +221,8 @@ function register(RED: NodeAPI): void {
     restore()
       .catch((err: Error) => this.warn(RED._("hs-windowed-stats.warn.discarded", { reason: err.message })))
       .finally(() => {
-        const queued = restoring ?? [];
-        restoring = undefined;
         showStatus(true);
-        for (const run of queued) run();
+        keeper.restored();
       });
 
     showStatus(true);
