@@ -9,29 +9,8 @@ import { describe, expect, it } from "vitest";
 import { csvWriterConfig } from "../../nodes/csv-writer/config.js";
 import { kafkaOutConfig } from "../../nodes/kafka-out/config.js";
 import { lightPresenceConfig } from "../../nodes/light-presence/config.js";
-import { root } from "./embedded.js";
+import { accepts, loadValidators } from "./validators-resource.js";
 
-type Check = (v: unknown) => boolean;
-interface Validators {
-  statePattern(): Check;
-  msgProperty(): Check;
-}
-
-function loadValidators(): Validators {
-  const window: { HomeStreamValidators?: Validators } = {};
-  runInNewContext(readFileSync(path.join(root, "nodes", "resources", "validators.js"), "utf8"), { window });
-  if (!window.HomeStreamValidators) throw new Error("validators.js defined nothing");
-  return window.HomeStreamValidators;
-}
-
-const accepts = (f: () => unknown) => {
-  try {
-    f();
-    return true;
-  } catch {
-    return false;
-  }
-};
 const runtime = {
   statePattern: (v: string) => accepts(() => lightPresenceConfig({ inputMode: "topics", topicPattern: v })),
   msgProperty: (v: string) => accepts(() => csvWriterConfig({ property: v }, "/tmp")),

@@ -9,33 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kafkaInConfig } from "../../nodes/kafka-in/config.js";
 import { kafkaOutConfig } from "../../nodes/kafka-out/config.js";
 import { duration } from "../../nodes/shared/config.js";
-import { type EmbeddedRed, root, startRed } from "./embedded.js";
+import { type EmbeddedRed, startRed } from "./embedded.js";
+import { accepts, VALIDATORS_FILE as FILE, loadValidators } from "./validators-resource.js";
 
-const FILE = path.join(root, "nodes", "resources", "validators.js");
 const URL_PATH = "/resources/@homestream/node-red-smart-home/validators.js";
 
-type Check = (v: unknown) => boolean;
-interface Validators {
-  duration(optional: boolean): Check;
-  topic(optional: boolean): Check;
-  topicList(): Check;
-}
-
-function loadValidators(): Validators {
-  const window: { HomeStreamValidators?: Validators } = {};
-  runInNewContext(readFileSync(FILE, "utf8"), { window });
-  if (!window.HomeStreamValidators) throw new Error("validators.js defined nothing");
-  return window.HomeStreamValidators;
-}
-
-const accepts = (f: () => unknown) => {
-  try {
-    f();
-    return true;
-  } catch {
-    return false;
-  }
-};
 const runtime = {
   /** An optional duration field of a node (blank gives its default). */
   duration: (v: string) => duration(1000).safeParse(v).success,

@@ -1,34 +1,26 @@
 // light-presence in *states by topic* mode fed by Node-RED's own `mqtt in` node from an embedded
 // aedes broker: plain ON/OFF and zigbee2mqtt JSON payloads as devices publish them.
-import { once } from "node:events";
 import { createRequire } from "node:module";
-import { type AddressInfo, createServer, type Server } from "node:net";
 import { connectAsync } from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
 import lightPresence from "../../../nodes/light-presence/light-presence.js";
+import { type AedesServer, startAedes } from "../aedes-server.js";
 import { flowWithCatch, helper, messages, statusOf } from "../runtime.js";
 
 const mqttNodes = createRequire(import.meta.url)("@node-red/nodes/core/network/10-mqtt.js");
 
-let server: Server | undefined;
-let closeBroker: (() => Promise<void>) | undefined;
+let broker: AedesServer | undefined;
 
 afterEach(async () => {
   await helper.unload();
-  await closeBroker?.();
-  server?.close();
-  server = undefined;
+  await broker?.close();
+  broker = undefined;
 });
 
 describe("hs-light-presence fed by Node-RED's mqtt in node", () => {
   it("ON from a light and zigbee2mqtt occupancy objects start and end an anomaly", async () => {
-    const { Aedes } = await import("aedes");
-    const aedes = await Aedes.createBroker();
-    server = createServer(aedes.handle);
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    closeBroker = () => new Promise<void>((done) => aedes.close(() => done()));
-    const port = (server.address() as AddressInfo).port;
+    broker = await startAedes();
+    const port = broker.port;
 
     await helper.load(
       [mqttNodes, lightPresence],

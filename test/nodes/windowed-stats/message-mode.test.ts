@@ -1,13 +1,11 @@
 // windowed-stats in *any message* mode on the real Node-RED runtime: bare values from
 // msg.payload, JSONata values, event time from a property, non-numeric values, and a flow fed by
 // Node-RED's own `mqtt in` node from an embedded aedes broker with bare-number payloads.
-import { once } from "node:events";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
-import { createServer, type Server } from "node:net";
 import { connectAsync } from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
 import windowedStats from "../../../nodes/windowed-stats/windowed-stats.js";
+import { type AedesServer, startAedes } from "../aedes-server.js";
 import { collector, flowWithCatch, helper, message, messages, statusOf } from "../runtime.js";
 
 const mqttNodes = createRequire(import.meta.url)("@node-red/nodes/core/network/10-mqtt.js");
@@ -143,23 +141,16 @@ describe("hs-windowed-stats, any message", () => {
 });
 
 describe("hs-windowed-stats fed by Node-RED's mqtt in node", () => {
-  let server: Server | undefined;
-  let closeBroker: (() => Promise<void>) | undefined;
+  let broker: AedesServer | undefined;
 
   afterEach(async () => {
-    await closeBroker?.();
-    server?.close();
-    server = undefined;
+    await broker?.close();
+    broker = undefined;
   });
 
   it("bare-number payloads published to an embedded aedes broker become window results per topic", async () => {
-    const { Aedes } = await import("aedes");
-    const aedes = await Aedes.createBroker();
-    server = createServer(aedes.handle);
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    closeBroker = () => new Promise<void>((done) => aedes.close(() => done()));
-    const port = (server.address() as AddressInfo).port;
+    broker = await startAedes();
+    const port = broker.port;
 
     await helper.load(
       [mqttNodes, windowedStats],
