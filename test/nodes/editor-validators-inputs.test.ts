@@ -1,9 +1,3 @@
-// The shared editor validators added for the input modes (nodes/resources/validators.js) give the
-// runtime's verdict on the same inputs: light-presence's state topic pattern, csv-writer's rows
-// property and kafka-out's key property. (The other validators are checked in editor-validators.test.ts.)
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { csvWriterConfig } from "../../nodes/csv-writer/config.js";

@@ -2,8 +2,6 @@
 // must accept exactly what the runtime accepts: both get the same inputs, hand-picked and generated.
 // A real Node-RED serves the file where the nodes' HTML loads it from.
 import { readFileSync } from "node:fs";
-import path from "node:path";
-import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kafkaInConfig } from "../../nodes/kafka-in/config.js";
