@@ -3,7 +3,6 @@
 // schema; a malformed line is reported with its line number and skipped, never ending the run.
 import { createReadStream } from "node:fs";
 import { extname } from "node:path";
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { csvRecordToReading } from "@homestream/core/csv-record";
 import {
@@ -16,6 +15,8 @@ import {
 import { assertTimeZone } from "@homestream/core/time";
 import { parse as parseCsv } from "csv-parse";
 import { UsageError } from "./errors.js";
+import { ReadingLineScanner } from "./fast-reading-scanner.js";
+import { forEachSegment } from "./jsonl-segments.js";
 
 export type InputFormat = "auto" | "jsonl" | "csv";
 
@@ -43,7 +44,8 @@ export type ReadingHandler = (r: TimedReading) => void | Promise<void>;
 
 function openSource(input: string | undefined): Readable {
   if (input === undefined || input === "-") return process.stdin;
-  const stream = createReadStream(input);
+  // Large reads: a log is read once, front to back.
+  const stream = createReadStream(input, { highWaterMark: 1 << 20 });
   return stream;
 }
 
@@ -137,15 +139,28 @@ export async function forEachReading(
   };
 
   if (sniffed.format === "jsonl") {
-    const lines = createInterface({ input: source, crlfDelay: Number.POSITIVE_INFINITY });
+    // Most lines are read straight from their bytes by the scanner; the rest (and every error)
+    // the general way, line for line as readline would cut them ("\n", "\r\n" or a lone "\r").
+    const scanner = new ReadingLineScanner(timeZone);
     let n = 0;
-    for await (const raw of lines) {
+    const general = async (segment: string): Promise<void> => {
+      const body = segment.endsWith("\r") ? segment.slice(0, -1) : segment;
+      for (const raw of body.includes("\r") ? body.split("\r") : [body]) {
+        n++;
+        const text = n === 1 ? raw.replace(/^\uFEFF/, "") : raw;
+        if (text.trim() === "") continue;
+        summary.lines++;
+        await accept(n, parseReadingJson(text, { timeZone }));
+      }
+    };
+    await forEachSegment(source, (buf, start, end) => {
+      const fast = scanner.scan(buf, start, end);
+      if (fast === undefined) return general(buf.toString("utf8", start, end));
       n++;
-      const text = n === 1 ? raw.replace(/^\uFEFF/, "") : raw;
-      if (text.trim() === "") continue;
       summary.lines++;
-      await accept(n, parseReadingJson(text, { timeZone }));
-    }
+      summary.readings++;
+      return onReading(fast);
+    });
     return summary;
   }
 

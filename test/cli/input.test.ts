@@ -79,4 +79,25 @@ describe("forEachReading", () => {
       UsageError,
     );
   });
+
+  it("cuts lines as readline does (LF, CRLF, lone CR, BOM) whether the scanner or the schema reads them", async () => {
+    const python = (room: string, s: number) =>
+      `{"room": "${room}", "sensor_type": "humidity", "value": 50.0, "timestamp": "2026-01-01T00:00:0${s}.5", "device_id": "d"}`;
+    const p = file(
+      "e.jsonl",
+      `\uFEFF${python("a", 0)}\r\n${good("b", "2026-01-01T00:00:01Z")}\r${python("c", 2)}\n\r\n` +
+        `{"room":"caf\u00e9","sensor_type":"humidity","value":1,"timestamp":"2026-01-01T00:00:03Z","device_id":"d"}\r` +
+        `oops\n${python("e", 4)}`,
+    );
+    const { readings, messages, summary } = await collect(p);
+    expect(readings.map((r) => [r.reading.room, r.reading.timestamp])).toEqual([
+      ["a", "2026-01-01T00:00:00.500Z"],
+      ["b", "2026-01-01T00:00:01.000Z"],
+      ["c", "2026-01-01T00:00:02.500Z"],
+      ["caf\u00e9", "2026-01-01T00:00:03.000Z"],
+      ["e", "2026-01-01T00:00:04.500Z"],
+    ]);
+    expect(summary).toEqual({ lines: 6, readings: 5, malformed: 1 });
+    expect(messages).toEqual([expect.stringMatching(/^t: line 6: invalid JSON/)]);
+  });
 });
