@@ -29,7 +29,7 @@ import {
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { randomScenario } from "../dist/simulator/random.js";
+import { randomScenario } from "../simulator/dist/random.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);

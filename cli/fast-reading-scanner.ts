@@ -6,9 +6,9 @@
 // timestamp regex. Any other line, valid or not (escapes, other fields, an offset, an error to
 // report), it declines, and the caller parses the line the general way: that path alone words the
 // errors. A property test holds the two together.
-import type { TimedReading } from "../core/reading.js";
-import { BINARY_SENSOR_TYPES, MAX_NAME_LENGTH } from "../core/reading-rules.js";
-import { parseTimestamp } from "../core/time.js";
+import type { TimedReading } from "@homestream/core/reading";
+import { BINARY_SENSOR_TYPES, MAX_NAME_LENGTH } from "@homestream/core/reading-rules";
+import { parseTimestamp } from "@homestream/core/time";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
