@@ -6,7 +6,11 @@
 //   aedes_only_qos1_msgs_per_s the same QoS 1 load into a bare aedes (no Kafka): the ingest ceiling
 //   naive_msgs_per_s           an mqtt.js subscriber forwarding each message with one awaited kafkajs send()
 //   p99_ack_latency_ms         publish -> PUBACK at a steady 5,000 msg/s through the bridge (timed after
-//                              a first untimed second on fresh connections)
+//                              a first untimed second on fresh connections), from when each message was
+//                              due: latency_late counts those that waited for a full window,
+//                              latency_sent_msgs_per_s is the rate actually written (the run fails below
+//                              98% of the offered rate), and a PUBACK missing at the deadline fails it
+//                              (latency_unacked)
 //   *_cpu_us_per_msg           CPU time (user + system, all threads) the process under test spent per
 //                              message during the measured part
 // The devices are cheap on purpose: each cycles through prebuilt packets and writes what it publishes in
@@ -278,14 +282,17 @@ class Device {
     });
   }
 
-  /** Writes one PUBLISH; for QoS 1 returns false when the window is full. */
-  publish(seq, qos) {
+  /**
+   * Writes one PUBLISH; for QoS 1 returns false when the window is full. Its latency runs from
+   * `dueAt` (default: now), when it should have been sent.
+   */
+  publish(seq, qos, dueAt) {
     if (qos === 1 && this.sentAt.size >= WINDOW) return false;
     let packet = cachedPacket(this.room, seq, qos);
     if (qos === 1) {
       const id = this.nextId;
       this.nextId = this.nextId === 65535 ? 1 : this.nextId + 1;
-      this.sentAt.set(id, performance.now());
+      this.sentAt.set(id, dueAt ?? performance.now());
       packet = Buffer.from(packet);
       packet.writeUInt16BE(id, packetIdOffset(packet));
     }
@@ -373,36 +380,71 @@ async function floodQos0(port, seconds, sample) {
 
 /**
  * QoS 1 at a steady total `rate`: `settleSeconds` untimed (fresh connections, the bridge settling into
- * the rate), then `seconds` timed; returns the quantiles of publish -> PUBACK in ms over the timed part.
+ * the rate), then `seconds` timed. Each message is due at its place in the schedule (computed from the
+ * clock, so a slow tick of the generator sends what fell due meanwhile rather than lowering the rate);
+ * one that finds its device's window full waits for the next PUBACK and is counted as late, and its
+ * latency runs from when it was due, so waiting behind an overloaded bridge shows in the quantiles.
+ * Every timed message must be acknowledged by a deadline: a missing PUBACK is reported and fails the
+ * run, never dropped from the latencies.
  */
 async function paced(port, rate, seconds, settleSeconds = 1) {
   const devices = await openDevices(port);
   const perDevice = rate / devices.length;
   const tickMs = 20;
-  const perTick = (perDevice * tickMs) / 1000;
   const started = performance.now();
-  for (const d of devices) d.measureFrom = started + settleSeconds * 1000;
-  const credit = new Array(devices.length).fill(0);
-  const sent = new Array(devices.length).fill(0);
+  const timedFrom = started + settleSeconds * 1000;
+  const timedUntil = timedFrom + seconds * 1000;
+  for (const d of devices) d.measureFrom = timedFrom;
+  const scheduled = new Array(devices.length).fill(0);
+  const backlog = devices.map(() => []);
   let late = 0;
-  while (performance.now() - started < (settleSeconds + seconds) * 1000) {
+  let timedScheduled = 0;
+  let timedWritten = 0;
+  const send = (d, seq, dueAt) => {
+    if (!d.publish(seq, 1, dueAt)) return false;
+    if (dueAt >= timedFrom && performance.now() < timedUntil) timedWritten++;
+    return true;
+  };
+  devices.forEach((d, i) => {
+    d.onAck = () => {
+      const queue = backlog[i];
+      while (queue.length > 0 && send(d, queue[0].seq, queue[0].dueAt)) queue.shift();
+    };
+  });
+  for (let now = performance.now(); now < timedUntil; now = performance.now()) {
     devices.forEach((d, i) => {
-      credit[i] += perTick;
-      while (credit[i] >= 1) {
-        credit[i] -= 1;
-        if (d.publish(sent[i], 1)) sent[i]++;
-        else late++; // window full: the bridge is not keeping up
+      // Messages due by now: the schedule is the rate times the elapsed time, not a count of ticks.
+      const due = Math.floor((now - started) * (perDevice / 1000) + (i + 1) / devices.length);
+      while (scheduled[i] < due) {
+        const seq = scheduled[i]++;
+        const dueAt = started + ((seq + 1 - (i + 1) / devices.length) * 1000) / perDevice;
+        if (dueAt >= timedFrom) timedScheduled++;
+        if (backlog[i].length > 0 || !send(d, seq, dueAt)) {
+          backlog[i].push({ seq, dueAt });
+          late++; // window full: the bridge is not keeping up; this one waits and is timed from dueAt
+        }
       }
     });
     await sleep(tickMs);
   }
-  const expected = sent.reduce((a, b) => a + b, 0);
   const deadline = performance.now() + 30_000;
-  while (devices.reduce((n, d) => n + d.acked, 0) < expected && performance.now() < deadline) await sleep(20);
+  const pending = () =>
+    backlog.reduce((n, q) => n + q.length, 0) + devices.reduce((n, d) => n + d.sentAt.size, 0);
+  while (pending() > 0 && performance.now() < deadline) await sleep(20);
+  const unacked = pending();
   for (const d of devices) d.close();
   const all = devices.flatMap((d) => d.latencies).sort((a, b) => a - b);
   const q = (p) => all[Math.min(all.length - 1, Math.floor(p * all.length))] ?? Number.NaN;
-  return { p50: q(0.5), p99: q(0.99), max: all.at(-1), count: all.length, late };
+  return {
+    p50: q(0.5),
+    p99: q(0.99),
+    max: all.at(-1),
+    count: all.length,
+    late,
+    unacked,
+    scheduled: timedScheduled,
+    sentRate: timedWritten / seconds,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -582,9 +624,26 @@ async function main() {
         await c.stop();
         result.p99_ack_latency_ms = Math.round(r.p99 * 10) / 10;
         result.p50_ack_latency_ms = Math.round(r.p50 * 10) / 10;
+        result.max_ack_latency_ms = Math.round(r.max * 10) / 10;
+        result.latency_offered_msgs_per_s = LATENCY_RATE;
+        result.latency_sent_msgs_per_s = Math.round(r.sentRate);
+        result.latency_timed_messages = r.scheduled;
+        result.latency_acks = r.count;
+        result.latency_late = r.late;
+        result.latency_unacked = r.unacked;
         log(
-          `  p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max?.toFixed(1)} ms over ${r.count} acks (${r.late} sends found the window full)`,
+          `  p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max?.toFixed(1)} ms over ${r.count} acks of ` +
+            `${r.scheduled} timed messages; sent at ${Math.round(r.sentRate)} msg/s of ${LATENCY_RATE} offered; ` +
+            `${r.late} sends waited for a full window (timed from when they were due); ${r.unacked} unacknowledged`,
         );
+        // The figure holds only if the load was the load claimed and every message was answered.
+        if (r.unacked > 0) throw new Error(`latency: ${r.unacked} messages not acknowledged within 30 s`);
+        if (r.count !== r.scheduled)
+          throw new Error(`latency: ${r.scheduled} timed messages but ${r.count} latencies`);
+        if (r.sentRate < 0.98 * LATENCY_RATE)
+          throw new Error(
+            `latency: sent ${Math.round(r.sentRate)} msg/s, below the ${LATENCY_RATE} msg/s offered`,
+          );
       }
     }
     if (result.qos1_msgs_per_s && result.naive_msgs_per_s)

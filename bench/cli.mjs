@@ -107,8 +107,8 @@ async function timed(args, stdoutFile) {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   closeSync(out);
   if (code !== 0) throw new Error(`${args.join(" ")} exited ${code}: ${stderr}`);
-  const peakRssMb = Math.round(Number(readFileSync(rssFile, "utf8")) / 1024);
-  return { seconds, peakRssMb, stderr };
+  const usage = JSON.parse(readFileSync(rssFile, "utf8"));
+  return { seconds, peakRssMb: Math.round(usage.maxRssKb / 1024), cpuSeconds: usage.cpuUs / 1e6, stderr };
 }
 
 function expectSummary(name, stderr, pattern) {
@@ -252,6 +252,22 @@ for (const form of Object.keys(forms)) {
       2,
     ),
     hs_detect_readings_per_s: stat(rs.map((r) => LINES / r.detect.seconds)),
+    // CPU time of the whole process (all threads): less sensitive than wall time to a shared
+    // machine's load; DuckDB spreads its work over the cores, ours runs on one.
+    cpu_s: {
+      hs_stats: stat(
+        rs.map((r) => r.stats.cpuSeconds),
+        2,
+      ),
+      hs_detect: stat(
+        rs.map((r) => r.detect.cpuSeconds),
+        2,
+      ),
+      duckdb: stat(
+        rs.map((r) => r.duck.cpuSeconds),
+        2,
+      ),
+    },
     peak_rss_mb: {
       hs_stats: stat(rs.map((r) => r.stats.peakRssMb)),
       hs_detect: stat(rs.map((r) => r.detect.peakRssMb)),

@@ -15,6 +15,12 @@
 // only then. Prints progress to stderr and, as its last stdout line, one JSON object.
 //
 // BENCH_READINGS (default 200000) sets the number of readings.
+//
+// The run verifies what it reports, and fails (exit 1) otherwise: the simulator's own count of what
+// it sent equals BENCH_READINGS; the window results' counts add up to the temperature and humidity
+// readings among those (computed here from the same seeded scenario), so every one reached
+// windowed-stats and was counted once; the anomaly rows equal what the core detector finds in the
+// same readings; and no node reported an error.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
@@ -26,9 +32,13 @@ import { fileURLToPath } from "node:url";
 
 const N = Number(process.env.BENCH_READINGS ?? 200_000);
 let errors = 0;
+const errorMessages = [];
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
 const RED = require("node-red");
+const { parseSimulationOptions } = require("../simulator/dist/options.js");
+const { simulate, take } = require("../simulator/dist/simulation.js");
+const { LightPresenceDetector } = require("../core/dist/light-presence.js");
 
 /** Other node packages installed here (the dashboard): Node-RED would load them too. */
 function otherNodePackages() {
@@ -65,7 +75,12 @@ RED.init(server, {
   logging: {
     console: { level: "warn" },
     // node errors (a rejected reading, a failed write) are counted, not just printed
-    count: { level: "error", handler: () => () => errors++ },
+    count: {
+      level: "error",
+      handler: () => (m) => {
+        if (++errors <= 5) errorMessages.push(String(m.msg?.message ?? m.msg));
+      },
+    },
   },
 });
 await new Promise((ready) => server.listen(0, "127.0.0.1", ready));
@@ -178,9 +193,11 @@ const completion = (name, predicate) =>
       }
     });
   });
+let simStatus = "";
 const simFinished = new Promise((resolve) => {
   const onStatus = (e) => {
     if (e.id === "sim" && e.status?.fill === "grey" && e.status?.shape === "dot") {
+      simStatus = String(e.status.text ?? "");
       RED.events.removeListener("node-status", onStatus);
       resolve();
     }
@@ -207,8 +224,31 @@ clearInterval(sampler);
 const cpu = process.cpuUsage(cpu0);
 const seconds = (performance.now() - t0) / 1000;
 
-const lines = async (f) =>
-  (await readFile(join(outDir, f), "utf8").catch(() => "")).split("\n").filter(Boolean).length;
+const rows = async (f) =>
+  (await readFile(join(outDir, f), "utf8").catch(() => ""))
+    .split("\n")
+    .filter(Boolean)
+    .slice(1, -1) // without the header and the end marker
+    .map((line) => line.split(","));
+const windowRows = await rows("windows.csv");
+const header = (await readFile(join(outDir, "windows.csv"), "utf8")).split("\n")[0].split(",");
+const countColumn = header.indexOf("count");
+const windowedReadings = windowRows.reduce((n, r) => n + Number(r[countColumn]), 0);
+const anomalyRows = await rows("anomalies.csv");
+
+// The oracle: the same seeded readings (the node's first run uses its seed as configured) through
+// the core's detector, and how many of them windowed-stats aggregates.
+const expected = { windowed: 0, anomalies: 0 };
+const detector = new LightPresenceDetector({ graceMs: 0, presenceMaxAgeMs: null });
+for (const e of take(
+  simulate(parseSimulationOptions({ scenario: "random", seed: 42, start: 0, rate: 1000, faults: [] })),
+  N,
+)) {
+  if (e.reading.sensor_type === "temperature" || e.reading.sensor_type === "humidity") expected.windowed++;
+  expected.anomalies += detector.observe(e).length;
+}
+const simSent = Number(/(\d+) sent/.exec(simStatus)?.[1]);
+
 const result = {
   pipeline_readings_per_s: Math.round(N / seconds),
   readings: N,
@@ -217,15 +257,30 @@ const result = {
   // the throughput per CPU-second, show how much of the wall time it actually ran.
   cpu_share: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) / 100,
   readings_per_cpu_s: Math.round(N / ((cpu.user + cpu.system) / 1e6)),
-  // rows written, without the header and the end marker
-  window_results: (await lines("windows.csv")) - 2,
-  anomaly_events: (await lines("anomalies.csv")) - 2,
+  cpu_us_per_reading: Math.round(((cpu.user + cpu.system) / N) * 100) / 100,
+  verified: {
+    sim_sent: simSent,
+    windowed_readings: windowedReadings,
+    windowed_readings_expected: expected.windowed,
+    anomaly_events: anomalyRows.length,
+    anomaly_events_expected: expected.anomalies,
+  },
+  window_results: windowRows.length,
+  anomaly_events: anomalyRows.length,
   errors,
+  ...(errors > 0 ? { first_errors: errorMessages } : {}),
   peak_rss_mb: Math.round(Math.max(...memory, process.memoryUsage().rss) / 1048576),
   node_red: RED.version(),
   node: process.version,
   files: await readdir(outDir),
 };
+const failures = [];
+if (simSent !== N) failures.push(`the simulator sent ${simSent} readings, not ${N}`);
+if (windowedReadings !== expected.windowed)
+  failures.push(`window results count ${windowedReadings} readings, expected ${expected.windowed}`);
+if (anomalyRows.length !== expected.anomalies)
+  failures.push(`${anomalyRows.length} anomaly rows, the detector finds ${expected.anomalies}`);
+if (errors !== 0) failures.push(`${errors} node errors`);
 console.error(`bench:nodes: ${N} readings in ${result.seconds} s`);
 
 started = flowsStarted();
@@ -240,3 +295,7 @@ server.close();
 server.closeAllConnections();
 await rm(userDir, { recursive: true, force: true });
 console.log(JSON.stringify(result));
+if (failures.length > 0) {
+  console.error(`bench:nodes: FAILED: ${failures.join("; ")}`);
+  process.exitCode = 1;
+}
