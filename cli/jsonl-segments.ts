@@ -16,17 +16,23 @@ export async function forEachSegment(
       pending.push(chunk);
       continue;
     }
-    const buf = pending.length > 0 ? Buffer.concat([...pending, chunk]) : chunk;
-    if (pending.length > 0) nl = buf.indexOf(10);
-    pending = [];
     let start = 0;
+    if (pending.length > 0) {
+      // Only the line that spans chunks is copied, never the rest of the chunk.
+      const line = Buffer.concat([...pending, chunk.subarray(0, nl)]);
+      pending = [];
+      const waiting = onSegment(line, 0, line.length);
+      if (waiting) await waiting;
+      start = nl + 1;
+      nl = chunk.indexOf(10, start);
+    }
     while (nl !== -1) {
-      const waiting = onSegment(buf, start, nl);
+      const waiting = onSegment(chunk, start, nl);
       start = nl + 1;
       if (waiting) await waiting;
-      nl = buf.indexOf(10, start);
+      nl = chunk.indexOf(10, start);
     }
-    if (start < buf.length) pending.push(buf.subarray(start));
+    if (start < chunk.length) pending.push(chunk.subarray(start));
   }
   if (pending.length > 0) {
     const last = Buffer.concat(pending);
