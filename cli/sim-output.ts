@@ -14,10 +14,8 @@ export interface SimOutput {
 /** One JSON reading a line; a malformed event's payload is written verbatim as its line. */
 export function createStdoutOutput(stream: NodeJS.WritableStream = process.stdout): SimOutput {
   const jsonl = createJsonlWriter(stream);
-  const raw = (text: string): Promise<void> | undefined =>
-    stream.write(`${text}\n`) ? undefined : new Promise<void>((resolve) => stream.once("drain", resolve));
   return {
-    send: (event) => (event.kind === "reading" ? jsonl.write(event.reading) : raw(event.text)),
+    send: (event) => (event.kind === "reading" ? jsonl.write(event.reading) : jsonl.writeLine(event.text)),
     close: () => jsonl.end(),
   };
 }
