@@ -31,6 +31,13 @@ const FIELD_TIMESTAMP = 8;
 const FIELD_DEVICE = 16;
 const ALL_FIELDS = 31;
 
+/** The keys as they are written, quotes included. */
+const KEY_ROOM = Buffer.from('"room"');
+const KEY_SENSOR = Buffer.from('"sensor_type"');
+const KEY_VALUE = Buffer.from('"value"');
+const KEY_TIMESTAMP = Buffer.from('"timestamp"');
+const KEY_DEVICE = Buffer.from('"device_id"');
+
 /** Powers of ten exactly representable as doubles (10^0..10^22). */
 const POW10: number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
@@ -126,29 +133,42 @@ export class ReadingLineScanner {
     }
   }
 
-  /** A quoted key: which reading field it names, or 0. */
+  /** A quoted key: which reading field it names, or 0 (any other key declines the line). */
   private key(): number {
-    if (!this.asciiString()) return 0;
-    const s = this.strStart;
-    switch (this.strEnd - s) {
-      case 4:
-        return this.bytesAre(s, "room") ? FIELD_ROOM : 0;
-      case 5:
-        return this.bytesAre(s, "value") ? FIELD_VALUE : 0;
-      case 9:
-        if (this.bytesAre(s, "timestamp")) return FIELD_TIMESTAMP;
-        return this.bytesAre(s, "device_id") ? FIELD_DEVICE : 0;
-      case 11:
-        return this.bytesAre(s, "sensor_type") ? FIELD_SENSOR : 0;
+    const buf = this.buf;
+    const at = this.pos;
+    if (at + 1 >= this.end || buf[at] !== QUOTE) return 0;
+    let field: number;
+    let text: Uint8Array;
+    switch (buf[at + 1]) {
+      case 0x72: // r
+        field = FIELD_ROOM;
+        text = KEY_ROOM;
+        break;
+      case 0x73: // s
+        field = FIELD_SENSOR;
+        text = KEY_SENSOR;
+        break;
+      case 0x76: // v
+        field = FIELD_VALUE;
+        text = KEY_VALUE;
+        break;
+      case 0x74: // t
+        field = FIELD_TIMESTAMP;
+        text = KEY_TIMESTAMP;
+        break;
+      case 0x64: // d
+        field = FIELD_DEVICE;
+        text = KEY_DEVICE;
+        break;
       default:
         return 0;
     }
-  }
-
-  private bytesAre(at: number, text: string): boolean {
-    const buf = this.buf;
-    for (let i = 0; i < text.length; i++) if (buf[at + i] !== text.charCodeAt(i)) return false;
-    return true;
+    // The whole key with both quotes: "roomy" or an escape in a key does not match.
+    if (at + text.length > this.end) return 0;
+    for (let i = 2; i < text.length; i++) if (buf[at + i] !== text[i]) return 0;
+    this.pos = at + text.length;
+    return field;
   }
 
   /**
