@@ -217,7 +217,6 @@ export class Bridge {
     const sink: Pick<RecordSink, "reachable"> | undefined = this.#thread ?? this.#side?.sink;
     const kafka = sink ? sink.reachable() : undefined;
     const up = kafka !== false && this.#state === "running";
-    this.metrics.kafkaUp.set(kafka ? 1 : 0);
     return {
       ok: up,
       detail: {

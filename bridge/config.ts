@@ -5,6 +5,7 @@ import { PAYLOAD_FORMATS } from "@homestream/core/payload-adapters";
 import { assertTimeZone } from "@homestream/core/time";
 import { compileMapping, DEFAULT_RULE } from "@homestream/core/topic-mapping";
 import { z } from "zod";
+import { isLoopbackHost } from "./access-policy.js";
 import { LOG_LEVELS } from "./logger.js";
 
 const port = z
@@ -183,6 +184,25 @@ export const bridgeConfigSchema = z
       assertTimeZone(c.timeZone);
     } catch (err) {
       ctx.addIssue({ code: "custom", path: ["timeZone"], message: (err as Error).message });
+    }
+    const listening = c.mqtt.enabled ?? c.external === undefined;
+    if (listening && c.mqtt.users === undefined && !c.mqtt.allowAnonymous) {
+      // Without users every client beyond loopback would be refused: a bridge that starts and then
+      // serves no device is worse than one that says why it will not start.
+      const open = [
+        ["mqtt", "host", c.mqtt.host],
+        ...(c.mqtt.tls ? [["mqtt", "tls", "host", c.mqtt.tls.host ?? c.mqtt.host]] : []),
+        ...(c.mqtt.websocket ? [["mqtt", "websocket", "host", c.mqtt.websocket.host ?? c.mqtt.host]] : []),
+      ].find((p) => !isLoopbackHost(p.at(-1) as string));
+      if (open)
+        ctx.addIssue({
+          code: "custom",
+          path: open.slice(0, -1),
+          message:
+            `${open.at(-1)} is reachable from other machines and there is no users file, so every client ` +
+            "there would be refused: give one (--users FILE; add users with `homestream bridge add-user`), " +
+            "or accept clients without a username with --allow-anonymous",
+        });
     }
     if (c.mqtt.enabled === false && c.external === undefined)
       ctx.addIssue({

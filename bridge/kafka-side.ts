@@ -51,6 +51,7 @@ export async function startKafkaSide(
   if (sink) await sink.start();
   else log.info("no Kafka brokers configured: readings are validated and counted, not forwarded");
   metrics.watchSink(() => sink?.stats?.());
+  if (sink) metrics.watchReachable(() => sink.reachable());
   const delivery = sink
     ? new Delivery(sink, metrics, log, { qos0Capacity: c.qos0Buffer, retryBaseMs: 100, retryMaxMs: 5000 })
     : undefined;

@@ -82,9 +82,15 @@ export class KafkaSink implements RecordSink {
     );
     this.#client = client;
     const config = { ...PRODUCER_DEFAULTS, ...this.options.producer } as ProducerConfigInput;
-    this.#producers = Array.from({ length: Math.max(1, this.options.producers ?? 1) }, () =>
-      client.producer(config),
-    );
+    this.#producers = Array.from({ length: Math.max(1, this.options.producers ?? 1) }, () => {
+      const p = client.producer(config);
+      // A produce request Kafka answered is as good an answer as the probe's (and comes sooner); a
+      // failed one shows in reachable() through the producer's state.
+      p.on("status", ({ state }) => {
+        if (state === "connected") this.#answered();
+      });
+      return p;
+    });
     // Connecting retries until Kafka answers; the bridge serves MQTT meanwhile (devices wait for acks).
     for (const p of this.#producers)
       p.connect().catch((err: Error) => this.log.debug({ err: err.message }, "kafka connect ended"));
@@ -130,6 +136,12 @@ export class KafkaSink implements RecordSink {
     await Promise.all(producers.map((p) => p.close({ timeoutMs })));
   }
 
+  /** Kafka answered (the probe, or a producer's request). */
+  #answered(): void {
+    if (!this.#probeOk) this.log.info({ brokers: this.options.brokers }, "Kafka reachable");
+    this.#probeOk = true;
+  }
+
   async #check(): Promise<void> {
     const client = this.#client;
     if (!client || this.#checking) return;
@@ -140,8 +152,7 @@ export class KafkaSink implements RecordSink {
       const topics = this.#topicsReady ? this.options.topics.slice(0, 1) : this.options.topics;
       for (const topic of topics) await client.ensureTopic({ topic });
       this.#topicsReady = true;
-      this.#probeOk = true;
-      if (!was) this.log.info({ brokers: this.options.brokers }, "Kafka reachable");
+      this.#answered();
     } catch (err) {
       this.#probeOk = false;
       // Said once per outage (including one at start): the producers keep retrying meanwhile.

@@ -110,10 +110,15 @@ export class BridgeMetrics {
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });
+  #reachable: (() => boolean) | undefined;
   readonly kafkaUp = new Gauge({
     name: "homestream_bridge_kafka_reachable",
     help: "1 while the last exchange with Kafka succeeded",
     registers: [this.registry],
+    // Read from the sink at every scrape (in the thread that owns it), not left to whoever asks /healthz.
+    collect: () => {
+      if (this.#reachable) this.kafkaUp.set(this.#reachable() ? 1 : 0);
+    },
   });
 
   #sinkStats: (() => SinkStats | undefined) | undefined;
@@ -157,6 +162,11 @@ export class BridgeMetrics {
   /** Where the producer gauges read from. */
   watchSink(stats: () => SinkStats | undefined): void {
     this.#sinkStats = stats;
+  }
+
+  /** Where `kafkaUp` reads from: only the thread that owns the sink sets it (the threads' gauges add up). */
+  watchReachable(reachable: () => boolean): void {
+    this.#reachable = reachable;
   }
 
   constructor() {

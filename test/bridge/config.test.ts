@@ -69,6 +69,28 @@ describe("loadBridgeConfig", () => {
     expect(c.external).toMatchObject({ protocolVersion: 5, clientId: "homestream-bridge", shareGroup: "g" });
   });
 
+  it("refuses a listener beyond loopback without users unless anonymous clients are allowed", async () => {
+    await expect(loadBridgeConfig({ flags: { mqttHost: "0.0.0.0" } })).rejects.toThrow(
+      /mqtt\.host \(--mqtt-host\): 0\.0\.0\.0 is reachable from other machines and there is no users file.*--users FILE.*--allow-anonymous/,
+    );
+    await expect(loadBridgeConfig({ env: { HOMESTREAM_MQTT_HOST: "192.168.1.10" } })).rejects.toThrow(
+      /mqtt\.host \(HOMESTREAM_MQTT_HOST\): 192\.168\.1\.10 is reachable/,
+    );
+    // A TLS or WebSocket listener on an address of its own counts as well.
+    const file = path.join(dir, "ws.yaml");
+    await writeFile(file, "mqtt: { websocket: { host: '::', port: 8080 } }\n");
+    await expect(loadBridgeConfig({ file })).rejects.toThrow(/mqtt\.websocket\.host .*:: is reachable/);
+    // Explicit anonymous access, a users file, loopback only, or no listener at all: it starts.
+    for (const flags of [
+      { mqttHost: "0.0.0.0", allowAnonymous: true },
+      { mqttHost: "0.0.0.0", users: path.join(dir, "users.yaml") },
+      { mqttHost: "localhost" },
+      { mqttHost: "::1" },
+      { external: "mqtt://127.0.0.1:1883", mqttHost: "0.0.0.0" },
+    ])
+      await expect(loadBridgeConfig({ flags })).resolves.toBeDefined();
+  });
+
   it("names the field and its source in errors", async () => {
     await expect(loadBridgeConfig({ flags: { mqttPort: "abc" } })).rejects.toThrow(
       /mqtt\.port \(--mqtt-port\): must be a port number, got "abc"/,

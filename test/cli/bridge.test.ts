@@ -1,5 +1,6 @@
 // `homestream bridge` and `homestream bridge add-user` through commander, in-process (no Kafka: the
 // bridge then validates and counts only).
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -83,6 +84,29 @@ describe("homestream bridge", () => {
     const err = await runBridge({ config: file, mqttPort: "0" }, Promise.resolve("test")).catch((e) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toMatch(/producer\.lingerMs/);
+  });
+
+  it("refuses to listen beyond loopback without users or --allow-anonymous (exit 2)", async () => {
+    // The built entry point, as an operator runs it; it exits before it binds anything.
+    const main = path.join(import.meta.dirname, "..", "..", "dist", "cli", "main.js");
+    const out = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const p = spawn(process.execPath, [main, "bridge", "--mqtt-host", "0.0.0.0", "--mqtt-port", "0"], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      p.stderr.setEncoding("utf8").on("data", (d: string) => {
+        stderr += d;
+      });
+      p.on("exit", (code) => resolve({ code, stderr }));
+    });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(
+      /mqtt\.host \(--mqtt-host\): 0\.0\.0\.0 is reachable from other machines and there is no users file/,
+    );
+    expect(out.stderr).toMatch(/--allow-anonymous/);
+    await expect(runBridge({ mqttHost: "0.0.0.0" }, Promise.resolve("test"))).rejects.toBeInstanceOf(
+      UsageError,
+    );
   });
 
   it("runs until told to stop, then prints its summary", async () => {
