@@ -119,15 +119,20 @@ async function connectClients(port) {
 /** QoS 1 at a steady total `RATE` for `SECONDS`; counts attempts and acknowledgements. */
 async function load(clients, sampleRss) {
   const tickMs = 20;
-  const perTick = (RATE / clients.length) * (tickMs / 1000);
+  const perMs = RATE / clients.length / 1000;
   const credit = new Array(clients.length).fill(0);
   const counts = { offered: 0, acknowledged: 0, failed: 0 };
   const started = performance.now();
   let nextReport = started + 60_000;
   let seq = 0;
-  while (performance.now() - started < SECONDS * 1000) {
+  let last = started;
+  while (last - started < SECONDS * 1000) {
+    // Paced by the clock, not by the sleep: a late tick's credit is made up by this one.
+    const now = performance.now();
+    const elapsed = Math.min(now, started + SECONDS * 1000) - last;
+    last = now;
     clients.forEach((c, i) => {
-      credit[i] += perTick;
+      credit[i] += perMs * elapsed;
       while (credit[i] >= 1) {
         credit[i] -= 1;
         const room = ROOMS[i % ROOMS.length];
@@ -139,7 +144,6 @@ async function load(clients, sampleRss) {
         });
       }
     });
-    const now = performance.now();
     if (now >= nextReport) {
       nextReport += 60_000;
       const m = sampleRss();
@@ -148,7 +152,6 @@ async function load(clients, sampleRss) {
           `bridge RSS ${mb(m.rss)} MB (peak ${mb(m.peak)} MB)`,
       );
     }
-    // Paced by the clock, not by the sleep: a late tick's credit is made up by the next.
     await sleep(tickMs);
   }
   return { counts, seconds: (performance.now() - started) / 1000 };

@@ -137,6 +137,8 @@ const rule = z
     room: z.string().min(1).optional(),
     sensor_type: z.string().min(1).optional(),
     device_id: z.string().min(1).optional(),
+    /** A reading object's room/sensor_type may differ from the rule's (default: dead-lettered). */
+    trust_payload: z.boolean().optional(),
   })
   .strict();
 

@@ -280,6 +280,7 @@ export class EmbeddedBroker {
       clientIdAssigned: this.#assignedIds.has(client),
       receivedAt: Date.now(),
     };
+    if (principal.username !== undefined) msg.username = principal.username;
     // An availability message is announced once it is accepted.
     const accept = () => {
       done(null);
@@ -341,6 +342,7 @@ export class EmbeddedBroker {
       receivedAt: Date.now(),
     };
     if (clientId === undefined) delete msg.clientId;
+    if (principal?.username !== undefined) msg.username = principal.username;
     if (msg.qos === 0) this.options.ingest.bestEffort(msg);
     else
       this.options.ingest.reliable(msg).then(

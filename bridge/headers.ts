@@ -4,6 +4,8 @@
 export const HEADER_MQTT_TOPIC = "mqtt_topic";
 export const HEADER_MQTT_CLIENT_ID = "mqtt_client_id";
 export const HEADER_MQTT_QOS = "mqtt_qos";
+/** The user the embedded broker authenticated the publishing client as (absent: anonymous). */
+export const HEADER_MQTT_USERNAME = "mqtt_username";
 /** When the bridge received the message, ISO 8601 with Z. */
 export const HEADER_RECEIVED_AT = "received_at";
 /** Which field and why, for people: the same header the Kafka consumer's dead letters use (kafka/consumer.ts). */

@@ -2,14 +2,15 @@
 // messages packed into one buffer whose memory is handed over (transferred), not copied object by object.
 // Structured cloning would copy the whole pool a small Buffer is a view of, for every payload.
 //
-// Per message: seq uint32, qos uint8, flags uint8 (1: has a client id, 2: the broker made it up),
-// receivedAt float64, topic length uint32, client id length uint16, payload length uint32, then the
-// topic and client id (UTF-8) and the payload bytes.
+// Per message: seq uint32, qos uint8, flags uint8 (1: has a client id, 2: the broker made it up,
+// 4: has a username), receivedAt float64, topic length uint32, client id length uint16, payload length
+// uint32, username length uint16, then the topic, client id and username (UTF-8) and the payload bytes.
 import type { InboundMessage } from "./records.js";
 
-const HEADER = 4 + 1 + 1 + 8 + 4 + 2 + 4;
+const HEADER = 4 + 1 + 1 + 8 + 4 + 2 + 4 + 2;
 const HAS_CLIENT_ID = 1;
 const CLIENT_ID_ASSIGNED = 2;
+const HAS_USERNAME = 4;
 
 export class MessagePacker {
   #buf = Buffer.allocUnsafe(64 * 1024);
@@ -27,8 +28,12 @@ export class MessagePacker {
 
   add(seq: number, msg: InboundMessage): void {
     const clientId = msg.clientId;
+    const username = msg.username;
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    const most = HEADER + msg.topic.length * 3 + (clientId?.length ?? 0) * 3 + msg.payload.length;
+    const most =
+      HEADER +
+      (msg.topic.length + (clientId?.length ?? 0) + (username?.length ?? 0)) * 3 +
+      msg.payload.length;
     if (this.#used + most > this.#buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#used + most));
       this.#buf.copy(bigger, 0, 0, this.#used);
@@ -39,18 +44,23 @@ export class MessagePacker {
     b.writeUInt32LE(seq, at);
     b[at + 4] = msg.qos;
     b[at + 5] =
-      (clientId === undefined ? 0 : HAS_CLIENT_ID) | (msg.clientIdAssigned ? CLIENT_ID_ASSIGNED : 0);
+      (clientId === undefined ? 0 : HAS_CLIENT_ID) |
+      (msg.clientIdAssigned ? CLIENT_ID_ASSIGNED : 0) |
+      (username === undefined ? 0 : HAS_USERNAME);
     b.writeDoubleLE(msg.receivedAt, at + 6);
     let off = at + HEADER;
     const topicBytes = b.write(msg.topic, off, "utf8");
     off += topicBytes;
     const clientIdBytes = clientId === undefined ? 0 : b.write(clientId, off, "utf8");
     off += clientIdBytes;
+    const usernameBytes = username === undefined ? 0 : b.write(username, off, "utf8");
+    off += usernameBytes;
     msg.payload.copy(b, off);
     off += msg.payload.length;
     b.writeUInt32LE(topicBytes, at + 14);
     b.writeUInt16LE(clientIdBytes, at + 18);
     b.writeUInt32LE(msg.payload.length, at + 20);
+    b.writeUInt16LE(usernameBytes, at + 24);
     this.#used = off;
     this.#count++;
   }
@@ -81,15 +91,19 @@ export function unpackMessages(batch: ArrayBuffer, each: (seq: number, msg: Inbo
     const topicBytes = b.readUInt32LE(at + 14);
     const clientIdBytes = b.readUInt16LE(at + 18);
     const payloadBytes = b.readUInt32LE(at + 20);
+    const usernameBytes = b.readUInt16LE(at + 24);
     let off = at + HEADER;
-    const end = off + topicBytes + clientIdBytes + payloadBytes;
+    const end = off + topicBytes + clientIdBytes + usernameBytes + payloadBytes;
     if (end > b.length) throw new Error(`truncated message at byte ${at}`);
     const topic = b.toString("utf8", off, off + topicBytes);
     off += topicBytes;
     const clientId = flags & HAS_CLIENT_ID ? b.toString("utf8", off, off + clientIdBytes) : undefined;
     off += clientIdBytes;
+    const username = flags & HAS_USERNAME ? b.toString("utf8", off, off + usernameBytes) : undefined;
+    off += usernameBytes;
     const msg: InboundMessage = { topic, payload: b.subarray(off, off + payloadBytes), qos, receivedAt };
     if (clientId !== undefined) msg.clientId = clientId;
+    if (username !== undefined) msg.username = username;
     if (flags & CLIENT_ID_ASSIGNED) msg.clientIdAssigned = true;
     at = end;
     each(seq, msg);

@@ -14,6 +14,7 @@ import {
   HEADER_MQTT_CLIENT_ID,
   HEADER_MQTT_QOS,
   HEADER_MQTT_TOPIC,
+  HEADER_MQTT_USERNAME,
   HEADER_ORIGINAL_SIZE,
   HEADER_RECEIVED_AT,
   HEADER_REJECT_DETAIL,
@@ -29,6 +30,8 @@ export interface InboundMessage {
   clientId?: string;
   /** The broker made the client id up (the client sent none): it names no device. */
   clientIdAssigned?: boolean;
+  /** The user the embedded broker authenticated (none: anonymous, or an external broker's message). */
+  username?: string;
   /** Receive time, epoch ms. */
   receivedAt: number;
 }
@@ -74,6 +77,7 @@ function provenance(msg: InboundMessage): Record<string, string> {
     [HEADER_RECEIVED_AT]: receivedIso(msg.receivedAt),
   };
   if (msg.clientId !== undefined) headers[HEADER_MQTT_CLIENT_ID] = msg.clientId;
+  if (msg.username !== undefined) headers[HEADER_MQTT_USERNAME] = msg.username;
   return headers;
 }
 
@@ -170,6 +174,7 @@ export class RecordPlanner {
     if (!defaults.ok) return fail({ reason: "template_error", detail: defaults.detail }, roomKey);
     const adapted = adaptPayload(msg.payload, m.rule.payload, {
       ...defaults.value,
+      trustPayload: m.rule.trustPayload,
       receivedAt: msg.receivedAt,
       timeZone: opts.timeZone,
     });

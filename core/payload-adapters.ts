@@ -19,6 +19,8 @@ export const REJECT_REASONS = [
   "unsupported_payload",
   "invalid_reading",
   "template_error",
+  "room_mismatch",
+  "sensor_type_mismatch",
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
@@ -29,9 +31,15 @@ export interface Rejection {
 }
 
 export interface AdaptContext {
-  /** Fills `room` when the payload does not carry one (from the topic or the rule). */
+  /**
+   * The room the topic (or rule) is for. A reading object may repeat it, but naming another room is
+   * rejected (room_mismatch) unless `trustPayload`: the broker authorised the topic, not the payload.
+   */
   room?: string;
+  /** Likewise for the sensor type (sensor_type_mismatch). */
   sensorType?: string;
+  /** The payload's own room and sensor type win over the topic's (a rule's `trust_payload`). */
+  trustPayload?: boolean;
   deviceId?: string;
   /** Receive time in epoch ms: the timestamp of payloads that carry none. */
   receivedAt: number;
@@ -92,6 +100,19 @@ function fromReadingObject(obj: Record<string, unknown>, ctx: AdaptContext): Ada
   const room = own(obj, "room") ?? ctx.room;
   const sensorType = own(obj, "sensor_type") ?? ctx.sensorType;
   const out: Adapted = { readings: [], rejections: [] };
+  if (!ctx.trustPayload) {
+    if (ctx.room !== undefined && room !== ctx.room)
+      out.rejections.push({
+        reason: "room_mismatch",
+        detail: `room: the payload names ${JSON.stringify(room)}, but the topic is for "${ctx.room}"`,
+      });
+    if (ctx.sensorType !== undefined && sensorType !== ctx.sensorType)
+      out.rejections.push({
+        reason: "sensor_type_mismatch",
+        detail: `sensor_type: the payload names ${JSON.stringify(sensorType)}, but the topic is for "${ctx.sensorType}"`,
+      });
+    if (out.rejections.length > 0) return out;
+  }
   validate(
     {
       room,

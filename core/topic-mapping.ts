@@ -23,6 +23,12 @@ export interface MappingRuleSpec {
   room?: string;
   sensor_type?: string;
   device_id?: string;
+  /**
+   * Let a reading object's own `room` and `sensor_type` differ from the rule's (default false: such a
+   * payload is dead-lettered as room_mismatch / sensor_type_mismatch). Only for sources that are trusted
+   * to speak for any room, e.g. a gateway publishing readings of many rooms on one topic.
+   */
+  trust_payload?: boolean;
 }
 
 /** The design's default: `home/<room>/<sensor_type>` into the bridge's topic, keyed by room. */
@@ -38,6 +44,7 @@ export interface MappingRule {
   readonly room?: Template;
   readonly sensorType?: Template;
   readonly deviceId?: Template;
+  readonly trustPayload: boolean;
 }
 
 export interface TopicMatch {
@@ -93,6 +100,7 @@ export function compileMapping(specs: readonly MappingRuleSpec[], defaultTopic: 
       room: spec.room === undefined ? undefined : compile("room", spec.room),
       sensorType: spec.sensor_type === undefined ? undefined : compile("sensor_type", spec.sensor_type),
       deviceId: spec.device_id === undefined ? undefined : compile("device_id", spec.device_id),
+      trustPayload: spec.trust_payload === true,
     };
     checkNames(rule.topic, allowed, at("topic"));
     checkNames(rule.key, allowed, at("key"));

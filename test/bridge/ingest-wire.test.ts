@@ -1,4 +1,4 @@
-// Messages packed for the ingest worker come out as they went in: topics and client ids in any script,
+// Messages packed for the ingest worker come out as they went in: topics, client ids and usernames in any script,
 // payloads of any size (the buffer grows), the QoS and the flags, over several batches.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -15,6 +15,7 @@ const message = fc.record(
     qos: fc.constantFrom(0, 1, 2),
     clientId: fc.option(fc.string({ unit: "grapheme", maxLength: 40 }), { nil: undefined }),
     clientIdAssigned: fc.option(fc.constant(true), { nil: undefined }),
+    username: fc.option(fc.string({ unit: "grapheme", maxLength: 40 }), { nil: undefined }),
     receivedAt: fc.integer({ min: 0, max: 4_102_444_800_000 }),
   },
   { requiredKeys: ["topic", "payload", "qos", "receivedAt"] },
@@ -48,6 +49,7 @@ describe("ingest wire format", () => {
           expect(msg.qos).toBe(want.qos);
           expect(msg.clientId).toBe(want.clientId);
           expect(msg.clientIdAssigned).toBe(want.clientIdAssigned);
+          expect(msg.username).toBe(want.username);
           expect(msg.receivedAt).toBe(want.receivedAt);
         });
       }),

@@ -4,13 +4,7 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  freePort,
-  killBroker,
-  startBroker,
-  stateRoot,
-  stopBroker,
-} from "../../scripts/kafka/broker.mjs";
+import { freePort, killBroker, startBroker, stateRoot, stopBroker } from "../../scripts/kafka/broker.mjs";
 import { kafka, noBroker } from "../kafka/helpers.js";
 import { connect, startTestBridge, type TestBridge } from "./helpers.js";
 
@@ -66,7 +60,12 @@ describe.skipIf(noBroker || !kafka.canStartBrokers)("/metrics reports Kafka reac
     await scrapeUntil(t, "homestream_bridge_kafka_reachable", (v) => v === 0, "reachable 0 after the kill");
 
     await startBroker({ dir, heap: "384m" });
-    await scrapeUntil(t, "homestream_bridge_kafka_reachable", (v) => v === 1, "reachable 1 once Kafka is back");
+    await scrapeUntil(
+      t,
+      "homestream_bridge_kafka_reachable",
+      (v) => v === 1,
+      "reachable 1 once Kafka is back",
+    );
     await client.publishAsync("home/kitchen/temperature", "21", { qos: 1 });
     expect(await scrape(t, "homestream_bridge_readings_forwarded_total")).toBe(21);
     await client.endAsync();

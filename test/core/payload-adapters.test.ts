@@ -6,13 +6,42 @@ const ctx = { room: "kitchen", sensorType: "temperature", deviceId: "dev1", rece
 const bytes = (s: string) => Buffer.from(s, "utf8");
 
 describe("adaptPayload", () => {
-  it("reads a canonical reading, its own fields winning over the topic's", () => {
+  it("rejects a reading naming another room or sensor type than the topic's", () => {
+    const other = bytes('{"room":"living_room","sensor_type":"humidity","value":41.5,"device_id":"h1"}');
+    expect(adaptPayload(other, "auto", ctx)).toEqual({
+      readings: [],
+      rejections: [
+        {
+          reason: "room_mismatch",
+          detail: 'room: the payload names "living_room", but the topic is for "kitchen"',
+        },
+        {
+          reason: "sensor_type_mismatch",
+          detail: 'sensor_type: the payload names "humidity", but the topic is for "temperature"',
+        },
+      ],
+    });
+    const otherSensor = bytes('{"room":"kitchen","sensor_type":"presence","value":0}');
+    expect(adaptPayload(otherSensor, "reading", ctx).rejections.map((r) => r.reason)).toEqual([
+      "sensor_type_mismatch",
+    ]);
+    // Not a string is not the topic's room either.
+    expect(adaptPayload(bytes('{"room":7,"value":1}'), "auto", ctx).rejections[0]?.reason).toBe(
+      "room_mismatch",
+    );
+    // Repeating the topic's room and sensor, or a rule that sets neither: read as usual.
+    const same = bytes('{"room":"kitchen","sensor_type":"temperature","value":20}');
+    expect(adaptPayload(same, "auto", ctx).readings).toHaveLength(1);
+    expect(adaptPayload(other, "auto", { receivedAt: AT }).readings[0]?.reading.room).toBe("living_room");
+  });
+
+  it("reads a canonical reading, its own fields winning over the topic's when the rule trusts the payload", () => {
     const r = adaptPayload(
       bytes(
         '{"room":"living_room","sensor_type":"humidity","value":41.5,"timestamp":"2026-11-27T20:59:00Z","device_id":"h1"}',
       ),
       "auto",
-      ctx,
+      { ...ctx, trustPayload: true },
     );
     expect(r.rejections).toEqual([]);
     expect(r.readings).toEqual([
