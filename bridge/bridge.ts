@@ -102,8 +102,8 @@ export class Bridge {
         policy: new AccessPolicy(users, c.mqtt.allowAnonymous),
         ingest,
         maxConnections: c.mqtt.maxConnections,
-        // Somewhat larger payloads are still read, to be dead-lettered (truncated); far larger ones end
-        // the connection before they are buffered.
+        maxPayloadBytes: c.mqtt.maxPayloadBytes,
+        // Room for a CONNECT's or SUBSCRIBE's fields; a PUBLISH is cut to the payload limit instead.
         maxPacketBytes: c.mqtt.maxPayloadBytes * 4 + 65_536,
         metrics: this.metrics,
         log,

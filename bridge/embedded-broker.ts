@@ -30,7 +30,9 @@ export interface EmbeddedBrokerOptions {
   policy: AccessPolicy;
   ingest: IngestPort;
   maxConnections: number;
-  /** Connections announcing a larger packet are dropped before it is buffered. */
+  /** Larger payloads reach the bridge cut to this + 1 bytes, to be dead-lettered (packet-size-guard.ts). */
+  maxPayloadBytes: number;
+  /** Connections announcing a larger packet other than a PUBLISH are dropped before it is buffered. */
   maxPacketBytes: number;
   metrics: BridgeMetrics;
   log: Logger;
@@ -62,6 +64,10 @@ export class EmbeddedBroker {
   readonly #willTopicOf = new WeakMap<Client, string>();
   #persistence: { destroy(): Promise<void> } | undefined;
   #announcer: AvailabilityAnnouncer | undefined;
+  /** Per connection, the original sizes of the payloads the guard cut, in the order they arrive. */
+  readonly #cutSizesOf = new WeakMap<object, number[]>();
+  /** Payloads cut on the way in: dead-lettered, never passed on to subscribers or retained. */
+  readonly #cutPayloads = new WeakSet<Buffer>();
 
   constructor(private readonly options: EmbeddedBrokerOptions) {}
 
@@ -83,6 +89,8 @@ export class EmbeddedBroker {
         this.#authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => this.#authorizePublish(client, packet, done),
       authorizeSubscribe: (client, sub, done) => this.#authorizeSubscribe(client, sub, done),
+      authorizeForward: (_client, packet) =>
+        Buffer.isBuffer(packet.payload) && this.#cutPayloads.has(packet.payload) ? null : packet,
     };
     if (this.options.dataDir !== undefined) {
       await mkdir(this.options.dataDir, { recursive: true });
@@ -136,9 +144,16 @@ export class EmbeddedBroker {
       return;
     }
     this.#listenerOf.set(conn, listener);
-    guardPacketSize(conn, this.options.maxPacketBytes, (length) => {
-      this.options.metrics.authFailures.inc({ reason: "packet_too_large" });
-      this.options.log.warn({ listener: listener.name, length }, "connection dropped: packet too large");
+    const cutSizes: number[] = [];
+    this.#cutSizesOf.set(conn, cutSizes);
+    guardPacketSize(conn, {
+      maxPayloadBytes: this.options.maxPayloadBytes,
+      maxPacketBytes: this.options.maxPacketBytes,
+      onTruncated: (payloadBytes) => cutSizes.push(payloadBytes),
+      onTooLarge: (length) => {
+        this.options.metrics.authFailures.inc({ reason: "packet_too_large" });
+        this.options.log.warn({ listener: listener.name, length }, "connection dropped: packet too large");
+      },
     });
     this.#aedes.handle(conn, req);
   }
@@ -281,6 +296,12 @@ export class EmbeddedBroker {
       receivedAt: Date.now(),
     };
     if (principal.username !== undefined) msg.username = principal.username;
+    if (msg.payload.length > this.options.maxPayloadBytes) {
+      // Cut by the guard (publishes of one connection reach this hook in the order they arrived).
+      msg.payloadBytes = this.#cutSizesOf.get(client.conn)?.shift() ?? msg.payload.length;
+      this.#cutPayloads.add(msg.payload);
+      packet.retain = false;
+    }
     // An availability message is announced once it is accepted.
     const accept = () => {
       done(null);

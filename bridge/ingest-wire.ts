@@ -3,14 +3,16 @@
 // Structured cloning would copy the whole pool a small Buffer is a view of, for every payload.
 //
 // Per message: seq uint32, qos uint8, flags uint8 (1: has a client id, 2: the broker made it up,
-// 4: has a username), receivedAt float64, topic length uint32, client id length uint16, payload length
-// uint32, username length uint16, then the topic, client id and username (UTF-8) and the payload bytes.
+// 4: has a username, 8: the payload was cut), receivedAt float64, topic length uint32, client id length
+// uint16, payload length uint32, username length uint16, original payload size uint32, then the topic,
+// client id and username (UTF-8) and the payload bytes.
 import type { InboundMessage } from "./records.js";
 
-const HEADER = 4 + 1 + 1 + 8 + 4 + 2 + 4 + 2;
+const HEADER = 4 + 1 + 1 + 8 + 4 + 2 + 4 + 2 + 4;
 const HAS_CLIENT_ID = 1;
 const CLIENT_ID_ASSIGNED = 2;
 const HAS_USERNAME = 4;
+const PAYLOAD_CUT = 8;
 
 export class MessagePacker {
   #buf = Buffer.allocUnsafe(64 * 1024);
@@ -46,7 +48,8 @@ export class MessagePacker {
     b[at + 5] =
       (clientId === undefined ? 0 : HAS_CLIENT_ID) |
       (msg.clientIdAssigned ? CLIENT_ID_ASSIGNED : 0) |
-      (username === undefined ? 0 : HAS_USERNAME);
+      (username === undefined ? 0 : HAS_USERNAME) |
+      (msg.payloadBytes === undefined ? 0 : PAYLOAD_CUT);
     b.writeDoubleLE(msg.receivedAt, at + 6);
     let off = at + HEADER;
     const topicBytes = b.write(msg.topic, off, "utf8");
@@ -61,6 +64,7 @@ export class MessagePacker {
     b.writeUInt16LE(clientIdBytes, at + 18);
     b.writeUInt32LE(msg.payload.length, at + 20);
     b.writeUInt16LE(usernameBytes, at + 24);
+    b.writeUInt32LE(msg.payloadBytes ?? 0, at + 26);
     this.#used = off;
     this.#count++;
   }
@@ -104,6 +108,7 @@ export function unpackMessages(batch: ArrayBuffer, each: (seq: number, msg: Inbo
     const msg: InboundMessage = { topic, payload: b.subarray(off, off + payloadBytes), qos, receivedAt };
     if (clientId !== undefined) msg.clientId = clientId;
     if (username !== undefined) msg.username = username;
+    if (flags & PAYLOAD_CUT) msg.payloadBytes = b.readUInt32LE(at + 26);
     if (flags & CLIENT_ID_ASSIGNED) msg.clientIdAssigned = true;
     at = end;
     each(seq, msg);

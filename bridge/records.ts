@@ -32,6 +32,8 @@ export interface InboundMessage {
   clientIdAssigned?: boolean;
   /** The user the embedded broker authenticated (none: anonymous, or an external broker's message). */
   username?: string;
+  /** The payload's size on the wire when `payload` holds only its first bytes (cut on the way in). */
+  payloadBytes?: number;
   /** Receive time, epoch ms. */
   receivedAt: number;
 }
@@ -93,7 +95,7 @@ function deadLetter(
   headers[HEADER_REJECT_DETAIL] = rejections.map((r) => r.detail).join("; ");
   let value = msg.payload;
   if (value.length > opts.maxPayloadBytes) {
-    headers[HEADER_ORIGINAL_SIZE] = String(value.length);
+    headers[HEADER_ORIGINAL_SIZE] = String(msg.payloadBytes ?? value.length);
     value = value.subarray(0, opts.maxPayloadBytes);
   }
   return { topic: opts.dlqTopic, key, value, headers };
@@ -166,7 +168,7 @@ export class RecordPlanner {
       return fail(
         {
           reason: "payload_too_large",
-          detail: `the payload has ${msg.payload.length} bytes, more than the ${opts.maxPayloadBytes} allowed`,
+          detail: `the payload has ${msg.payloadBytes ?? msg.payload.length} bytes, more than the ${opts.maxPayloadBytes} allowed`,
         },
         roomKey,
       );

@@ -1,7 +1,11 @@
 // When devices are acknowledged: only after the sink (Kafka) acknowledged their records, in the order
 // their PUBLISH packets arrived [MQTT-4.6.0-2], never while the sink fails, and not at all for what is
 // still pending when the bridge stops. Real mqtt.js clients, an in-memory sink the test controls.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { addUser } from "../../bridge/users.js";
 import { connect, startTestBridge, type TestBridge } from "./helpers.js";
 import { MemorySink } from "./memory-sink.js";
 
@@ -148,20 +152,60 @@ describe("QoS 0", () => {
 });
 
 describe("oversized packets", () => {
-  it("drop the connection before the packet is buffered; somewhat large payloads are dead-lettered", async () => {
+  it("dead-letter an oversize payload (first bytes, size, user) and keep the connection; other huge packets end it", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "hs-bridge-oversize-"));
+    const users = path.join(dir, "users.yaml");
+    await addUser(users, { username: "hall", password: "pw", allow: ["home/hall"] });
+    await addUser(users, { username: "watcher", password: "pw", allow: ["home"] });
     const sink = new MemorySink();
-    t = await startTestBridge([], { mqtt: { maxPayloadBytes: 1024 } }, { sink });
-    const c = await connect(t.url);
-    await c.publishAsync("home/hall/temperature", Buffer.alloc(3000, 0x31), { qos: 1 });
-    expect(sink.acked.map((r) => [r.topic, r.headers.dlq_reason_code, r.value.length])).toEqual([
-      [t.dlq, "payload_too_large", 1024],
+    t = await startTestBridge([], { mqtt: { maxPayloadBytes: 1024, users } }, { sink });
+    const watcher = await connect(t.url, { username: "watcher", password: "pw" });
+    const seen: string[] = [];
+    watcher.on("message", (_topic, payload) => seen.push(payload.toString()));
+    await watcher.subscribeAsync("home/#", { qos: 1 });
+
+    const c = await connect(t.url, { username: "hall", password: "pw", clientId: "hall-1" });
+    await c.publishAsync("home/hall/temperature", "20", { qos: 1, retain: true });
+    const big = Buffer.alloc(2_000_000, 0x31);
+    big.write("first bytes");
+    // Acknowledged once its dead letter is stored, as any rejected payload is: the device does not resend it.
+    await c.publishAsync("home/hall/temperature", big, { qos: 1, retain: true });
+    await c.publishAsync("home/hall/temperature", "21.5", { qos: 1 });
+    expect(c.connected).toBe(true);
+    const [, dead, good] = sink.acked;
+    expect([dead?.topic, dead?.headers.dlq_reason_code, dead?.value.length]).toEqual([
+      t.dlq,
+      "payload_too_large",
+      1024,
     ]);
+    expect(dead?.value.subarray(0, 11).toString()).toBe("first bytes");
+    expect(dead?.headers).toMatchObject({
+      dlq_original_size: "2000000",
+      dlq_reason: "the payload has 2000000 bytes, more than the 1024 allowed",
+      mqtt_topic: "home/hall/temperature",
+      mqtt_client_id: "hall-1",
+      mqtt_username: "hall",
+    });
+    expect(good?.topic).toBe(t.topic);
+    const rejected = await t.bridge.metrics.rejected.get();
+    expect(rejected.values.find((v) => v.labels.reason === "payload_too_large")?.value).toBe(1);
+    // Subscribers get the reading, not a cut payload (the reading came after it, on the same connection).
+    await vi.waitFor(() => expect(seen).toEqual(["20", "21.5"]));
+    // Nor does the cut payload replace the retained message.
+    const late = await connect(t.url, { username: "watcher", password: "pw" });
+    const retained: string[] = [];
+    late.on("message", (_topic, payload) => retained.push(payload.toString()));
+    await late.subscribeAsync("home/hall/#", { qos: 1 });
+    await vi.waitFor(() => expect(retained).toEqual(["20"]));
+
+    // A packet other than a PUBLISH far over the limit (two 40,000-byte filters) ends the connection.
     const closed = new Promise<void>((resolve) => c.once("close", () => resolve()));
-    c.publish("home/hall/temperature", Buffer.alloc(200_000, 0x31), { qos: 1 });
+    c.subscribe(["home/hall/" + "x".repeat(40_000), "home/hall/" + "y".repeat(40_000)], { qos: 1 });
     await closed;
     c.end(true);
-    expect(sink.acked).toHaveLength(1);
     const refused = await t.bridge.metrics.authFailures.get();
     expect(refused.values.find((v) => v.labels.reason === "packet_too_large")?.value).toBe(1);
+    await Promise.all([watcher.endAsync(), late.endAsync()]);
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -16,6 +16,7 @@ const message = fc.record(
     clientId: fc.option(fc.string({ unit: "grapheme", maxLength: 40 }), { nil: undefined }),
     clientIdAssigned: fc.option(fc.constant(true), { nil: undefined }),
     username: fc.option(fc.string({ unit: "grapheme", maxLength: 40 }), { nil: undefined }),
+    payloadBytes: fc.option(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { nil: undefined }),
     receivedAt: fc.integer({ min: 0, max: 4_102_444_800_000 }),
   },
   { requiredKeys: ["topic", "payload", "qos", "receivedAt"] },
@@ -50,6 +51,7 @@ describe("ingest wire format", () => {
           expect(msg.clientId).toBe(want.clientId);
           expect(msg.clientIdAssigned).toBe(want.clientIdAssigned);
           expect(msg.username).toBe(want.username);
+          expect(msg.payloadBytes).toBe(want.payloadBytes);
           expect(msg.receivedAt).toBe(want.receivedAt);
         });
       }),

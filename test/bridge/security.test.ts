@@ -111,6 +111,7 @@ describe("anonymous clients beyond loopback", () => {
       policy: new AccessPolicy(await loadUsers(usersFile), allowAnonymous),
       ingest,
       maxConnections: 10,
+      maxPayloadBytes: 256 * 1024,
       maxPacketBytes: 1 << 20,
       metrics,
       log,
