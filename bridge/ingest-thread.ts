@@ -37,6 +37,8 @@ interface Waiter {
   resolve(): void;
 }
 
+/** The worker's young generation, MB (V8 keeps it at three semi-spaces: 16 MB of them usable). */
+const WORKER_YOUNG_GENERATION_MB = 24;
 /** Flush a batch early once it holds this many bytes. */
 const BATCH_BYTES = 1 << 20;
 /** pino's numeric levels. */
@@ -175,6 +177,9 @@ export class IngestThread implements IngestPort {
       // The worker script is compiled JavaScript: it must load our packages' builds, not their TypeScript
       // sources, which a test runner's `--conditions source` (inherited by workers) would pick.
       execArgv: compiledConditions(process.execArgv),
+      // V8 grows a busy isolate's young generation to 2 x 64 MB and keeps it; 16 MB (two 8 MB semi-
+      // spaces) holds what is in flight here many times over (bench/soak.mjs).
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     this.#worker = worker;
     return new Promise<void>((resolve, reject) => {
