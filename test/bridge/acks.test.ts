@@ -178,7 +178,11 @@ describe("oversized packets", () => {
       "payload_too_large",
       1024,
     ]);
-    expect(Buffer.from(dead?.value ?? "").subarray(0, 11).toString()).toBe("first bytes");
+    expect(
+      Buffer.from(dead?.value ?? "")
+        .subarray(0, 11)
+        .toString(),
+    ).toBe("first bytes");
     expect(dead?.headers).toMatchObject({
       dlq_original_size: "2000000",
       dlq_reason: "the payload has 2000000 bytes, more than the 1024 allowed",
