@@ -143,7 +143,8 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
     flag: "kafka-worker",
     path: ["kafka", "worker"],
     kind: "bool",
-    description: "validate and produce in a worker thread, a second core (default true; false: one thread)",
+    description:
+      "validate and produce in a worker thread, a second core, for high rates (default no: one thread, less memory)",
   },
   {
     flag: "metrics-port",

@@ -115,10 +115,11 @@ const kafka = z
     /** Producers records are spread over by key: overlaps produce round trips (see kafka-sink.ts). */
     producers: count(1).max(16).default(1),
     /**
-     * Validation, records and the producer in a worker thread of their own (default), so the MQTT broker
-     * and the Kafka side each get a core. Off: all in one thread (lighter on a single-core device).
+     * Validation, records and the producer in a worker thread of their own, so the MQTT broker and the
+     * Kafka side each get a core: for rates beyond what one thread carries (README, Bridge throughput).
+     * Off by default: a second V8 isolate costs more memory than a home's message rate needs.
      */
-    worker: z.boolean().default(true),
+    worker: z.boolean().default(false),
     /** How often /healthz asks Kafka whether it answers, ms. */
     probeIntervalMs: count(100).default(5000),
     /** Passed to the Kafka layer's producer (lingerMs, batchSize, maxBufferedRecords, ...), validated there. */

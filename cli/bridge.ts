@@ -139,7 +139,7 @@ export function bridgeCommand(): Command {
       "configuration file (JSON or YAML); flags and HOMESTREAM_* variables override it",
     );
   for (const f of CONFIG_FLAGS) {
-    // A switch alone means yes; `--kafka-worker no` turns a default-on one off.
+    // A switch alone means yes (`--kafka-worker`); `--kafka-worker no` says no explicitly.
     cmd.addOption(
       new Option(f.kind === "bool" ? `--${f.flag} [yes|no]` : `--${f.flag} <value>`, f.description),
     );

@@ -21,10 +21,10 @@ describe("loadBridgeConfig", () => {
     expect(c.kafka).toMatchObject({ brokers: [], topic: "home_sensors", dlqTopic: "home_sensors.dlq" });
     expect(c.rules).toEqual([{ match: "home/+room/+sensor_type" }]);
     expect(c.logLevel).toBe("info");
-    expect(c.kafka.worker).toBe(true);
+    expect(c.kafka.worker).toBe(false);
   });
 
-  it("turns the Kafka worker thread off with a flag value or the environment", async () => {
+  it("turns the Kafka worker thread on or off with a flag value or the environment", async () => {
     expect((await loadBridgeConfig({ flags: { kafkaWorker: "no" } })).kafka.worker).toBe(false);
     expect((await loadBridgeConfig({ flags: { kafkaWorker: true } })).kafka.worker).toBe(true);
     expect((await loadBridgeConfig({ env: { HOMESTREAM_KAFKA_WORKER: "false" } })).kafka.worker).toBe(false);

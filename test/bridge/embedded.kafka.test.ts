@@ -111,7 +111,7 @@ describe.skipIf(noBroker)("embedded broker -> Kafka", () => {
     const lines: string[] = [];
     const w = await startTestBridge(
       kafka.brokers,
-      {},
+      { kafka: { worker: true } },
       {
         logger: createLogger("info", { write: (line: string) => void lines.push(line) }),
       },
@@ -133,20 +133,23 @@ describe.skipIf(noBroker)("embedded broker -> Kafka", () => {
   });
 });
 
-describe.skipIf(noBroker)("embedded broker -> Kafka, all in one thread (kafka.worker false)", () => {
-  it("acknowledges QoS 1 after Kafka and counts what it forwarded", async () => {
-    const t = await startTestBridge(kafka.brokers, { kafka: { worker: false } });
-    try {
-      const client = await connect(t.url, { clientId: "one-thread" });
-      for (let seq = 0; seq < 10; seq++)
-        await client.publishAsync("home/office/temperature", JSON.stringify(reading(seq, "office")), {
-          qos: 1,
-        });
-      await client.endAsync();
-      expect(await topicSize(kafka.brokers, t.topic)).toBe(10);
-      expect(await t.bridge.summary()).toMatchObject({ received: 10, forwarded: 10, rejected: 0 });
-    } finally {
-      await t.bridge.stop();
-    }
-  });
-});
+describe.skipIf(noBroker)(
+  "embedded broker -> Kafka, the Kafka side in a worker thread (kafka.worker true)",
+  () => {
+    it("acknowledges QoS 1 after Kafka and counts what it forwarded", async () => {
+      const t = await startTestBridge(kafka.brokers, { kafka: { worker: true } });
+      try {
+        const client = await connect(t.url, { clientId: "two-threads" });
+        for (let seq = 0; seq < 10; seq++)
+          await client.publishAsync("home/office/temperature", JSON.stringify(reading(seq, "office")), {
+            qos: 1,
+          });
+        await client.endAsync();
+        expect(await topicSize(kafka.brokers, t.topic)).toBe(10);
+        expect(await t.bridge.summary()).toMatchObject({ received: 10, forwarded: 10, rejected: 0 });
+      } finally {
+        await t.bridge.stop();
+      }
+    });
+  },
+);

@@ -91,7 +91,7 @@ describe.skipIf(noBroker)("a restricted device cannot speak for another room", (
         'sensor_type: the payload names "presence", but the topic is for "light"',
     );
     expect(JSON.parse(dead[0]?.value.toString() ?? "")).toEqual(forged);
-    // Counted (by the ingest worker: /metrics adds its counts in).
+    // Counted (as /metrics shows them, with an ingest worker's counts added in when there is one).
     const all = await (await t.bridge.metricsRegistry()).getMetricsAsJSON();
     const rejected = all.find((m) => m.name === "homestream_bridge_rejected_total");
     const count = (reason: string) => rejected?.values.find((v) => v.labels.reason === reason)?.value;

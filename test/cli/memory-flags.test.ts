@@ -14,6 +14,7 @@ describe("bridgeReexec", () => {
       file: NODE,
       args: [
         NODE,
+        "--optimize-for-size",
         `--max-semi-space-size=${BRIDGE_SEMI_SPACE_MB}`,
         "--enable-source-maps",
         MAIN,
@@ -33,6 +34,7 @@ describe("bridgeReexec", () => {
     expect(bridgeReexec(["bridge", "--help"], NODE, [], MAIN, {})).toBeUndefined();
     expect(bridgeReexec(["bridge", "add-user", "u.yaml", "x"], NODE, [], MAIN, {})).toBeUndefined();
     expect(bridgeReexec(["bridge"], NODE, ["--max-semi-space-size=32"], MAIN, {})).toBeUndefined();
+    expect(bridgeReexec(["bridge"], NODE, ["--no-optimize-for-size"], MAIN, {})).toBeUndefined();
     expect(
       bridgeReexec(["bridge"], NODE, [], MAIN, { NODE_OPTIONS: "--max_semi_space_size=2" }),
     ).toBeUndefined();
