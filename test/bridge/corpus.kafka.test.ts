@@ -14,10 +14,11 @@ const BAD: Array<[string, string, Buffer, string]> = [
   ["invalid JSON", "home/kitchen/temperature", Buffer.from('{"value": 21,'), "invalid_json"],
   ["wrong value type", "home/kitchen/temperature", Buffer.from('{"value":"warm"}'), "invalid_reading"],
   [
+    // Not the topic's room (the topic decides; a number is no room name either).
     "wrong room type",
     "home/kitchen/temperature",
     Buffer.from(JSON.stringify({ ...reading(1, "kitchen"), room: 7 })),
-    "invalid_reading",
+    "room_mismatch",
   ],
   ["NaN", "home/kitchen/temperature", Buffer.from("NaN"), "invalid_reading"],
   ["Infinity", "home/kitchen/temperature", Buffer.from('{"value":1e400}'), "invalid_reading"],
