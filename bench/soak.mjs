@@ -8,7 +8,8 @@
 //   acknowledged     PUBACKs the clients received (the bridge sends them once Kafka has the reading)
 //   delivered        records in the (fresh) Kafka topic afterwards, from its end offsets
 //   missing          acknowledged - delivered when positive: must be 0
-//   offered_msgs_per_s / achieved_msgs_per_s   publishes attempted / acknowledged per second of load
+//   offered_msgs_per_s / achieved_msgs_per_s   publishes attempted per second of load / acknowledged
+//                    per second until the last acknowledgement; drain_s: how long after the load that was
 //   targets_met      peak <= 200 MB, idle <= 150 MB, missing == 0
 // Settings: BENCH_SOAK_S (load seconds, default 600), BENCH_SOAK_RATE (5000), BENCH_SOAK_CLIENTS (50),
 // BENCH_SOAK_IDLE_S (30), BENCH_BRIDGE_ARGS (extra `homestream bridge` flags), BENCH_NODE_FLAGS (node
@@ -191,11 +192,17 @@ async function main() {
       `${CLIENTS} clients, QoS 1 at ${RATE} msg/s for ${SECONDS} s into topic ${topic}; bridge RSS ${mb(start.rss)} MB`,
     );
     const { counts, seconds } = await load(clients, sampleRss);
-    // What is still on its way gets its PUBACK (or its error) before the counts are read.
-    const deadline = Date.now() + 60_000;
+    // What is still on its way gets its PUBACK (or its error) before the counts are read, so that the
+    // idle time is idle (a bridge behind the offered rate works through its backlog first).
+    const loadEnded = performance.now();
+    const deadline = Date.now() + 600_000;
     while (counts.acknowledged + counts.failed < counts.offered && Date.now() < deadline) await sleep(50);
+    const drainSeconds = (performance.now() - loadEnded) / 1000;
     const end = sampleRss();
-    log(`load over: ${counts.acknowledged} acknowledged of ${counts.offered}; idle for ${IDLE_SECONDS} s`);
+    log(
+      `load over: ${counts.acknowledged} acknowledged of ${counts.offered} (${drainSeconds.toFixed(0)} s after ` +
+        `the load); idle for ${IDLE_SECONDS} s`,
+    );
     await sleep(IDLE_SECONDS * 1000);
     const idle = sampleRss();
     await Promise.all(clients.map((c) => c.endAsync()));
@@ -206,7 +213,8 @@ async function main() {
       seconds: Math.round(seconds),
       clients: CLIENTS,
       offered_msgs_per_s: Math.round(counts.offered / seconds),
-      achieved_msgs_per_s: Math.round(counts.acknowledged / seconds),
+      achieved_msgs_per_s: Math.round(counts.acknowledged / (seconds + drainSeconds)),
+      drain_s: Math.round(drainSeconds),
       rss_start_mb: mb(start.rss),
       rss_peak_mb: mb(idle.peak),
       rss_end_mb: mb(end.rss),
