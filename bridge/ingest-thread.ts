@@ -61,11 +61,17 @@ function workerScript(): string {
 }
 
 /** `execArgv` without the "source" export condition (`--conditions source`, `--conditions=source`, `-C source`). */
+const V8_HEAP_FLAG =
+  /^--(no-)?(optimize[-_]for[-_]size|max[-_]semi[-_]space[-_]size|max[-_]old[-_]space[-_]size)\b/;
+
 function compiledConditions(execArgv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const arg = execArgv[i] as string;
     if (arg === "--conditions=source" || arg === "-C=source") continue;
+    // V8's heap flags (homestream bridge sets them, cli/memory-flags.ts) are the process's: a worker
+    // given them in its execArgv refuses to start.
+    if (V8_HEAP_FLAG.test(arg)) continue;
     if ((arg === "--conditions" || arg === "-C") && execArgv[i + 1] === "source") {
       i++;
       continue;

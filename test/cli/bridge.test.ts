@@ -109,6 +109,39 @@ describe("homestream bridge", () => {
     );
   });
 
+  it("starts with its Kafka side in a worker thread as an operator runs it, and stops on SIGTERM", async () => {
+    // The built entry point restarts itself with V8 heap flags (cli/memory-flags.ts), which a worker
+    // thread must not be handed. Kafka at a closed port: the bridge serves MQTT and keeps trying.
+    const main = path.join(import.meta.dirname, "..", "..", "dist", "cli", "main.js");
+    const p = spawn(
+      process.execPath,
+      [
+        main,
+        "bridge",
+        "--kafka-worker",
+        "--kafka-brokers",
+        "127.0.0.1:1",
+        "--mqtt-port",
+        "0",
+        "--log-level",
+        "silent",
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    const up = new Promise<void>((resolve) =>
+      p.stderr.setEncoding("utf8").on("data", (d: string) => {
+        stderr += d;
+        if (stderr.includes("bridge: mqtt://127.0.0.1:")) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => p.on("exit", (code) => resolve(code)));
+    await Promise.race([up, exited]);
+    expect(stderr).toMatch(/bridge: mqtt:\/\/127\.0\.0\.1:\d+ -> Kafka 127\.0\.0\.1:1/);
+    p.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  }, 60_000);
+
   it("runs until told to stop, then prints its summary", async () => {
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     let stop: (s: string) => void = () => {};
