@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { bridgeCommand } from "./bridge.js";
 import { detectCommand } from "./detect.js";
 import { simCommand } from "./sim.js";
+import { sparkCommand } from "./spark.js";
 import { startCommand } from "./start.js";
 import { statsCommand } from "./stats.js";
 
@@ -12,4 +13,5 @@ export const commands: Array<() => Command> = [
   bridgeCommand,
   statsCommand,
   detectCommand,
+  sparkCommand,
 ];

@@ -110,6 +110,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default="available-now",
         help='"available-now" (process what is there, then stop) or an interval such as 10s',
     )
+    o.add_argument("--log-level", default="WARN", help="Spark's log level (WARN, INFO, ...)")
     o.add_argument("--only", default="windows,anomalies,dead-letters", help="which analyses to run")
     args = p.parse_args(argv)
     slide = args.slide or args.window
@@ -341,13 +342,15 @@ def start(df: DataFrame, args, name: str, sink: str, kafka_topic: str | None = N
     else:
         writer = writer.format(args.format).option("path", f"{args.output}/{name}")
         if args.format == "csv":
-            writer = writer.option("header", "true")
+            # RFC 4180 quoting (a quote doubled), as the csv-writer node and most readers expect.
+            writer = writer.option("header", "true").option("escape", '"')
     return writer.start()
 
 
 def run(argv: list[str]) -> int:
     args = parse_args(argv)
     spark = SparkSession.builder.appName("homestream").getOrCreate()
+    spark.sparkContext.setLogLevel(args.log_level)
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     only = {s.strip() for s in args.only.split(",")}
     parsed = source(spark, args)
@@ -390,9 +393,12 @@ def run(argv: list[str]) -> int:
     for q in queries:
         q.awaitTermination()
     for q in queries:
-        p = q.lastProgress
-        rows = p["numInputRows"] if p else 0
-        print(f"homestream-spark: {q.name} done (last batch {rows} input rows)", file=sys.stderr)
+        # What each query did, after start-up: its batches' input rows and processing time.
+        progress = q.recentProgress
+        rows = sum(p["numInputRows"] for p in progress)
+        ms = sum(p["durationMs"].get("triggerExecution", 0) for p in progress)
+        summary = {"query": q.name, "batches": len(progress), "input_rows": rows, "processing_ms": ms}
+        print(f"homestream-spark: {json.dumps(summary)}", file=sys.stderr)
     spark.stop()
     return 0
 
