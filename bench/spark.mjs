@@ -134,10 +134,7 @@ try {
   const last = readFileSync(file, "utf8")
     .trimEnd()
     .split("\n")
-    .reduce((m, l) => {
-      const t = Date.parse(JSON.parse(l).timestamp);
-      return t > m ? t : m;
-    }, Number.NEGATIVE_INFINITY);
+    .reduce((m, l) => Math.max(m, Date.parse(JSON.parse(l).timestamp)), Number.NEGATIVE_INFINITY);
   const closed = cliWindows.filter((w) => Date.parse(w.window_end) <= last - 10_000).length;
   const sparkWindows = csvRows(path.join(out, "windows"));
   if (sparkWindows !== closed)

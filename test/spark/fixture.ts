@@ -54,9 +54,18 @@ export interface Fixture {
 
 /** `count` simulated lines (seeded) with mixed timestamp forms and malformed lines mixed in. */
 export function makeFixture(seed: number, count: number, faults = "late=0.05,malformed=0.02"): Fixture {
+  // faults "": in-order readings only
   const sim = spawnSync(
     process.execPath,
-    [cliMain, "sim", "--seed", String(seed), "--count", String(count), "--faults", faults],
+    [
+      cliMain,
+      "sim",
+      "--seed",
+      String(seed),
+      "--count",
+      String(count),
+      ...(faults ? ["--faults", faults] : []),
+    ],
     { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 },
   );
   if (sim.status !== 0) throw new Error(`homestream sim failed: ${sim.stderr}`);

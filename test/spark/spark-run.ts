@@ -3,11 +3,14 @@
 // running the built CLI's stats/detect on the same records.
 import { spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { Kafka, logLevel } from "kafkajs";
+import { expect } from "vitest";
 import { ensureSparkEnv, type SparkEnv } from "../../cli/spark-env.js";
+import { parseDuration } from "../../core/duration.js";
+import { parseReadingJson } from "../../core/reading.js";
 
 export const repoRoot = path.resolve(import.meta.dirname, "../..");
 export const cliMain = path.join(repoRoot, "dist/cli/main.js");
@@ -216,4 +219,75 @@ export function eventText(e: Record<string, unknown>): string {
     o[f] = f === "duration_s" ? Number(v) : v;
   }
   return JSON.stringify(o);
+}
+
+export interface EqualityOptions {
+  /** Compare dead letters too (the topic holds records the reading schema rejects). */
+  deadLetters: boolean;
+  /** The log must make `homestream stats` drop late readings. */
+  late: boolean;
+  minWindows: number;
+  /** At least this many anomaly_start and as many anomaly_end events. */
+  minEvents: number;
+  watermark?: string;
+  detect?: string[];
+}
+
+/**
+ * Dumps `topic` in the job's arrival order, runs `homestream stats`/`detect` over it, and expects
+ * the job's output under `out` to equal theirs: every window the job's final watermark closed
+ * (count, min, max exact; avg, and sum/stddev when the CLI writes them, to 1e-9 relative), the
+ * same anomaly events, and (optionally) the same dead-letter records and reasons.
+ */
+export async function expectEqualToCli(
+  brokers: readonly string[],
+  topic: string,
+  out: string,
+  work: string,
+  o: EqualityOptions,
+): Promise<{ records: DumpedRecord[]; sparkDead: Record<string, string>[] }> {
+  const watermark = o.watermark ?? "30s";
+  const detectFlags = o.detect ?? ["--grace", "30s", "--presence-max-age", "2m"];
+  const records = await dumpTopic(brokers, topic);
+  const log = path.join(work, `${topic}.jsonl`);
+  writeFileSync(log, `${records.map((r) => r.value).join("\n")}\n`);
+
+  // Windows: those the job's final watermark (max event time of the aggregated readings minus the
+  // delay) closed are in both, equal; none is written twice, also across a restart.
+  const stats = runCli("stats", log, ["--watermark", watermark]);
+  if (o.late) expect(stats.summary).toMatch(/ [1-9]\d* late/);
+  let maxTime = Number.NEGATIVE_INFINITY;
+  for (const r of records) {
+    const p = parseReadingJson(r.value);
+    if (p.ok && ["temperature", "humidity"].includes(p.value.reading.sensor_type))
+      maxTime = Math.max(maxTime, p.value.time);
+  }
+  const final = maxTime - parseDuration(watermark);
+  const closed = stats.rows.filter((w) => Date.parse(w.window_end as string) <= final);
+  expect(closed.length).toBeGreaterThan(o.minWindows);
+  expect(windowDifferences(closed, readCsvDir(path.join(out, "windows")))).toEqual([]);
+
+  // Anomalies: the same events (rooms interleave differently; each room's sequence is the same).
+  const detect = runCli("detect", log, detectFlags);
+  const sparkEvents = readCsvDir(path.join(out, "anomalies"));
+  expect(detect.rows.filter((e) => e.event === "anomaly_start").length).toBeGreaterThan(o.minEvents);
+  expect(detect.rows.filter((e) => e.event === "anomaly_end").length).toBeGreaterThan(o.minEvents);
+  expect(sparkEvents.map(eventText).sort()).toEqual(detect.rows.map(eventText).sort());
+  expect(new Set(sparkEvents.map((e) => e.source))).toEqual(new Set(["spark"]));
+
+  // Dead letters: the records the CLI rejects, with its reasons. JSON syntax errors are worded by
+  // each language's parser (V8's and Python's), so for those only the "invalid JSON" part matches.
+  const sparkDead = o.deadLetters ? readCsvDir(path.join(out, "dead_letters")) : [];
+  if (o.deadLetters) {
+    const short = (reason: string | undefined) =>
+      reason?.startsWith("invalid JSON:") ? "invalid JSON" : reason;
+    const cliReasons = [...stats.rejected].map(([line, reason]) => {
+      const r = records[line - 1];
+      return `${r?.partition}/${r?.offset} ${short(reason)}`;
+    });
+    expect(cliReasons.length).toBeGreaterThan(40);
+    const sparkReasons = sparkDead.map((d) => `${d.partition}/${d.offset} ${short(d.reason)}`);
+    expect(sparkReasons.sort()).toEqual(cliReasons.sort());
+  }
+  return { records, sparkDead };
 }
