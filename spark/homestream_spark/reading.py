@@ -15,6 +15,8 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from homestream_spark.json_errors import v8_message
+
 BINARY_SENSOR_TYPES = frozenset(("presence", "light"))
 MAX_NAME_LENGTH = 128
 # C0 controls, DEL and C1 controls (core/reading-rules.ts CONTROL).
@@ -246,14 +248,22 @@ def validate(data: object, time_zone: str = "UTC"):
             issues.append(("timestamp", t))
         if not issues:
             reading = {
-                "room": data["room"],
-                "sensor_type": sensor_type,
+                "room": well_formed(data["room"]),
+                "sensor_type": well_formed(sensor_type),
                 "value": v,
                 "timestamp": to_iso(t),
-                "device_id": data["device_id"],
+                "device_id": well_formed(data["device_id"]),
             }
             return reading, t
-    return None, "; ".join(f"{f}: {m}" for f, m in issues)
+    return None, well_formed("; ".join(f"{f}: {m}" for f, m in issues))
+
+
+def well_formed(s: str) -> str:
+    """Lone surrogates (JSON allows "\\ud800") as U+FFFD, as Node writes them in UTF-8; Arrow and
+    UTF-8 outputs refuse them."""
+    if not any("\ud800" <= c <= "\udfff" for c in s):
+        return s
+    return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _reject_constant(name: str):
@@ -269,12 +279,12 @@ def parse_record(value: bytes | None, time_zone: str = "UTC"):
         # JSON.parse knows no NaN or Infinity; Python's json does unless told otherwise.
         data = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as err:
-        return None, f"invalid JSON: {_json_message(err)}"
+        return None, f"invalid JSON: {v8_message(text) or _json_message(err)}"
     return validate(data, time_zone)
 
 
 def _json_message(err: Exception) -> str:
-    # JavaScript words its syntax errors differently; the position is the common part.
+    # Only when json_errors.py finds no error where Python's parser did (it should not happen).
     if isinstance(err, json.JSONDecodeError):
         return f"{err.msg} in JSON at position {err.pos}"
     return str(err)

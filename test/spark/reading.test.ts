@@ -41,8 +41,13 @@ function viaCore(text: string, zone: string): Outcome {
   return r.ok ? { reading: r.value.reading, time: r.value.time } : { reason: formatIssues(r.issues) };
 }
 
+/** A string as UTF-8 carries it: a lone surrogate becomes U+FFFD (String#toWellFormed, ES2024). */
+const wellFormed = (s: string): string =>
+  s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+
+/** As UTF-8 output carries it: lone surrogates become U+FFFD. */
 const comparable = (o: Outcome): Outcome =>
-  o.reason?.startsWith("invalid JSON:") ? { reason: "invalid JSON" } : o;
+  JSON.parse(JSON.stringify(o), (_k, v: unknown) => (typeof v === "string" ? wellFormed(v) : v)) as Outcome;
 
 /** Asserts both agree; returns how many were valid, so a test can show it covered both kinds. */
 function expectSame(texts: readonly string[], zone: string): number {
@@ -168,5 +173,37 @@ describe.skipIf(noPython)("spark/homestream_spark/reading.py equals core/reading
     expect(valid).toBeGreaterThan(20);
     expect(valid).toBeLessThan(texts.length);
     expectSame(texts.slice(0, 500), "America/New_York");
+  });
+
+  it("on broken JSON: the same words as V8's JSON.parse", () => {
+    const broken = fc
+      .tuple(
+        fc.json({ maxDepth: 3 }),
+        fc.nat(),
+        fc.constantFrom("cut", "insert", "delete", "replace"),
+        fc.constantFrom(
+          ...'{}[]",:-.0123e+tfnu\\ x\u0001😀é\t\n'.split(""),
+          "\u0000",
+          "01",
+          "1.",
+          "1e",
+          "NaN",
+          "\\u12",
+          "\\x",
+        ),
+      )
+      .map(([t, p, op, ch]) => {
+        const i = t.length === 0 ? 0 : p % (t.length + 1);
+        if (op === "cut") return t.slice(0, i);
+        if (op === "insert") return t.slice(0, i) + ch + t.slice(i);
+        if (op === "delete") return t.slice(0, i) + t.slice(i + 1);
+        return t.slice(0, i) + ch + t.slice(i + 1);
+      });
+    // As bytes on Kafka carry them: a pair cut in half is U+FFFD once encoded.
+    const texts = fc.sample(broken, { numRuns: 4000, seed: 7 }).map(wellFormed);
+    const invalid = texts.filter((t) => viaCore(t, "UTC").reason?.startsWith("invalid JSON:")).length;
+    expect(invalid).toBeGreaterThan(1000);
+    expectSame(texts, "UTC");
+    expectSame(["NaN", "Infinity", "undefined", "", " ", "\ufeff{}", "[😀,1]", "x".repeat(50)], "UTC");
   });
 });
