@@ -11,7 +11,7 @@
 // Progress goes to stderr; the last stdout line is one JSON object.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createReadStream, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -83,18 +83,26 @@ try {
   const file = path.join(work, "readings.jsonl");
   log(`simulating ${READINGS} readings`);
   execFileSync("sh", ["-c", `"${process.execPath}" "${cli}" sim --seed 1 --count ${READINGS} > "${file}"`]);
-  log(`writing them to ${topic} (${PARTITIONS} partitions) with kcat`);
+  log(`writing them to ${topic} (${PARTITIONS} partitions), each record stamped with its event time`);
   const { default: kafkajs } = await import("kafkajs");
-  const admin = new kafkajs.Kafka({ brokers: [brokers], logLevel: kafkajs.logLevel.NOTHING }).admin();
+  const client = new kafkajs.Kafka({ brokers: [brokers], logLevel: kafkajs.logLevel.NOTHING });
+  const admin = client.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
-  await new Promise((resolve, reject) => {
-    const kcat = spawn("kcat", ["-b", brokers, "-P", "-t", topic, "-X", "linger.ms=20"], {
-      stdio: ["pipe", "ignore", "inherit"],
+  // The job's arrival order across partitions is the records' Kafka timestamps (then partition,
+  // offset). Stamped with event time, that order is the file's, which the CLI reads: the same input.
+  const producer = client.producer();
+  await producer.connect();
+  const lines = readFileSync(file, "utf8").trimEnd().split("\n");
+  const BATCH = 10_000;
+  for (let i = 0; i < lines.length; i += BATCH) {
+    const messages = lines.slice(i, i + BATCH).map((value) => {
+      const r = JSON.parse(value);
+      return { key: r.room, value, timestamp: String(Date.parse(r.timestamp)) };
     });
-    createReadStream(file).pipe(kcat.stdin);
-    kcat.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`kcat exited ${code}`))));
-  });
+    await producer.send({ topic, acks: -1, messages });
+  }
+  await producer.disconnect();
   const ends = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
   const inTopic = ends.reduce((n, p) => n + Number(p.high), 0);
