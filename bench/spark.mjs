@@ -94,7 +94,11 @@ try {
   const client = new kafkajs.Kafka({ brokers: [brokers], logLevel: kafkajs.logLevel.NOTHING });
   const admin = client.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+  // Records stamped with event times days old would fall to the broker's 7-day retention.
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: PARTITIONS, configEntries: [{ name: "retention.ms", value: "-1" }] }],
+    waitForLeaders: true,
+  });
   // The job's arrival order across partitions is the records' Kafka timestamps (then partition,
   // offset). Stamped with event time, that order is the file's, which the CLI reads: the same input.
   const producer = client.producer();
@@ -138,12 +142,16 @@ try {
     "--only",
     "windows,anomalies",
   ]);
+  log(`Spark queries: ${JSON.stringify(spark.queries)}`);
   const rate = (q) => {
     const s = spark.queries[q];
     if (!s || s.input_rows !== READINGS)
       throw new Error(`Spark query ${q} read ${s?.input_rows} rows, not ${READINGS}`);
     return Math.round(s.input_rows / (s.processing_ms / 1000));
   };
+  const windowsRate = rate("windows-files");
+  const anomaliesRate = rate("anomalies-files");
+
   // The job's final watermark is the last event time minus the delay; the CLI closes the rest at its end.
   const last = readFileSync(file, "utf8")
     .trimEnd()
@@ -158,8 +166,8 @@ try {
     JSON.stringify({
       readings: READINGS,
       partitions: PARTITIONS,
-      spark_windows_readings_per_s: rate("windows-files"),
-      spark_anomalies_readings_per_s: rate("anomalies-files"),
+      spark_windows_readings_per_s: windowsRate,
+      spark_anomalies_readings_per_s: anomaliesRate,
       spark_wall_s: Math.round(spark.seconds * 10) / 10,
       cli_stats_readings_per_s: Math.round(READINGS / stats.seconds),
       cli_detect_readings_per_s: Math.round(READINGS / detect.seconds),
