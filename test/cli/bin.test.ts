@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { homestream, requireBuiltCli } from "./built-cli.js";
 
-const COMMANDS = ["start", "sim", "bridge", "stats", "detect"];
+const COMMANDS = ["start", "sim", "bridge", "stats", "detect", "spark"];
 
 describe.runIf(requireBuiltCli())("the homestream bin", () => {
   it("lists exactly its commands", () => {
