@@ -41,20 +41,26 @@ function runSpark(env, args) {
     const t0 = Date.now();
     const child = spawn(env.sparkSubmit, [...env.submitArgs("local[2]"), ...args], {
       env: env.env,
-      stdio: ["ignore", "ignore", "pipe"],
+      stdio: ["ignore", "pipe", "pipe"],
     });
+    // spark-submit hands the Python driver's stdout and stderr to its own stdout, logs to stderr.
     let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (d) => {
+    const keep = (d) => {
       stderr = (stderr + d).slice(-1_000_000);
-    });
+    };
+    child.stdout.setEncoding("utf8").on("data", keep);
+    child.stderr.setEncoding("utf8").on("data", keep);
     child.once("error", reject);
     child.once("exit", (code) => {
       if (code !== 0) return reject(new Error(`spark-submit exited ${code}: ${stderr.slice(-4000)}`));
       const queries = {};
-      for (const m of stderr.matchAll(/^homestream-spark: (\{.*\})$/gm)) {
+      // Not anchored: the JVM's log lines share the stream and may cut in.
+      for (const m of stderr.matchAll(/homestream-spark: (\{"query"[^\n]*?\})/g)) {
         const q = JSON.parse(m[1]);
         queries[q.query] = q;
       }
+      if (Object.keys(queries).length === 0)
+        log(`no query summaries; spark-submit said:\n${stderr.slice(-3000)}`);
       resolve({ seconds: (Date.now() - t0) / 1000, queries });
     });
   });
