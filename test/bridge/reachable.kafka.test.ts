@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort, killBroker, startBroker, stateRoot, stopBroker } from "../../scripts/kafka/broker.mjs";
 import { kafka, noBroker } from "../kafka/helpers.js";
+import { requirePrerequisite } from "../setup/prerequisite.js";
 import { connect, startTestBridge, type TestBridge } from "./helpers.js";
 
 /** One sample (no labels) from the bridge's /metrics, scraped over HTTP. */
@@ -29,7 +30,15 @@ async function scrapeUntil(t: TestBridge, name: string, wanted: (v: number) => b
   throw new Error(`timed out waiting for ${what}; ${name} is ${last}`);
 }
 
-describe.skipIf(noBroker || !kafka.canStartBrokers)("/metrics reports Kafka reachability by itself", () => {
+const runs =
+  !noBroker &&
+  requirePrerequisite(
+    "kafka-broker-starts",
+    kafka.canStartBrokers,
+    kafka.brokerStartsMissing ?? "java and mvn on PATH, to start a broker of its own",
+  );
+
+describe.runIf(runs)("/metrics reports Kafka reachability by itself", () => {
   let dir: string | undefined;
   let t: TestBridge | undefined;
   afterEach(async () => {

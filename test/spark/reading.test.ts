@@ -7,14 +7,15 @@ import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatIssues, parseReadingJson } from "../../core/reading.js";
+import { requirePrerequisite } from "../setup/prerequisite.js";
 
 const sparkDir = path.resolve(import.meta.dirname, "../../spark");
 const python = spawnSync("python3", ["--version"], { encoding: "utf8" });
-const noPython = python.error !== undefined || python.status !== 0;
-if (noPython) {
-  if (process.env.CI === "true") throw new Error("python3 is needed for the Spark job's tests under CI");
-  console.warn("\n!!! SPARK READING TESTS SKIPPED: python3 is not on PATH !!!\n");
-}
+const runs = requirePrerequisite(
+  "python3",
+  python.error === undefined && python.status === 0,
+  "python3 on PATH, for the Spark job's reading rules",
+);
 
 interface Outcome {
   reading?: unknown;
@@ -121,7 +122,7 @@ const CASES = [
   '{"sensor_type":"t"}',
 ];
 
-describe.skipIf(noPython)("spark/homestream_spark/reading.py equals core/reading.ts", () => {
+describe.runIf(runs)("spark/homestream_spark/reading.py equals core/reading.ts", () => {
   it("on hand-picked records, in UTC and in a zone with daylight saving time", () => {
     expect(expectSame(CASES, "UTC")).toBe(16);
     expectSame(CASES, "Europe/Paris");

@@ -12,10 +12,19 @@ import { freePort } from "../../scripts/kafka/broker.mjs";
 import { connect, startTestBridge, type TestBridge, topicSize } from "../bridge/helpers.js";
 import { MOSQUITTO, type Mosquitto, startMosquitto } from "../bridge/mosquitto.js";
 import { kafka, noBroker, uniqueTopic } from "../kafka/helpers.js";
+import { requirePrerequisite } from "../setup/prerequisite.js";
 import { makeFixture } from "./fixture.js";
 import { expectEqualToCli, runJob, sparkEnvOrSkip } from "./spark-run.js";
 
-describe.skipIf(noBroker || !MOSQUITTO)("two bridges on a shared subscription, one Spark job", () => {
+const runs =
+  !noBroker &&
+  requirePrerequisite(
+    "mosquitto",
+    MOSQUITTO !== undefined,
+    "mosquitto, the MQTT broker, on PATH or in /usr/sbin (apt-get install mosquitto)",
+  );
+
+describe.runIf(runs)("two bridges on a shared subscription, one Spark job", () => {
   let env: SparkEnv | undefined;
   let skip: string | undefined;
   let work: string;

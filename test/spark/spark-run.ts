@@ -11,6 +11,7 @@ import { expect } from "vitest";
 import { ensureSparkEnv, type SparkEnv } from "../../cli/spark-env.js";
 import { parseDuration } from "../../core/duration.js";
 import { parseReadingJson } from "../../core/reading.js";
+import { requirePrerequisite } from "../setup/prerequisite.js";
 
 export const repoRoot = path.resolve(import.meta.dirname, "../..");
 export const cliMain = path.join(repoRoot, "dist/cli/main.js");
@@ -26,9 +27,9 @@ export async function sparkEnvOrSkip(): Promise<{ env?: SparkEnv; skip?: string 
     console.log(`spark: venv ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${env.venv})`);
     return { env };
   } catch (err) {
-    if (process.env.CI === "true") throw err;
+    // Under CI=true this throws, naming what was missing; elsewhere one loud line.
     const why = (err as Error).message;
-    console.warn(`\n!!! SPARK SUITES SKIPPED: ${why} !!!\n`);
+    requirePrerequisite("spark", false, why);
     return { skip: why };
   }
 }
