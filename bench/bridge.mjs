@@ -22,7 +22,7 @@ import { randomUUID } from "node:crypto";
 import { connect as netConnect } from "node:net";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { canRunBroker, freePort, startBroker, stateRoot, stopBroker } from "../scripts/kafka/broker.mjs";
+import { brokerForBench } from "../scripts/kafka/broker.mjs";
 
 const here = import.meta.dirname;
 
@@ -496,16 +496,8 @@ async function topicSize(admin, topic) {
 }
 
 async function main() {
-  let brokers = process.env.KAFKA_BROKERS?.split(",").filter(Boolean);
-  let ownDir;
-  if (!brokers?.length) {
-    const tools = await canRunBroker();
-    if (!tools.ok) throw new Error("KAFKA_BROKERS is not set and java/mvn are missing to start a broker");
-    ownDir = path.join(stateRoot, `bench-bridge-${process.pid}`);
-    log("starting a Kafka broker");
-    const b = await startBroker({ dir: ownDir, port: await freePort() });
-    brokers = [b.bootstrap];
-  }
+  const broker = await brokerForBench("bridge", log);
+  const { brokers } = broker;
   // Loaded here, not at the top: the bridge child runs this file too, and must load kafkajs through the
   // Kafka layer (which adjusts it) rather than before it.
   const { Kafka, logLevel } = await import("kafkajs");
@@ -652,7 +644,7 @@ async function main() {
     result.messages = MESSAGES;
   } finally {
     await admin.disconnect();
-    if (ownDir) await stopBroker({ dir: ownDir });
+    await broker.stop();
   }
   console.log(JSON.stringify(result));
 }

@@ -23,7 +23,7 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import mqtt from "mqtt";
-import { canRunBroker, freePort, startBroker, stateRoot, stopBroker } from "../scripts/kafka/broker.mjs";
+import { brokerForBench } from "../scripts/kafka/broker.mjs";
 
 const root = path.join(import.meta.dirname, "..");
 const SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 30);
@@ -266,27 +266,22 @@ async function main() {
       report.local = r.result;
       failures.push(...r.failures.map((f) => `local: ${f}`));
     } else if (name === "kafka") {
-      let brokers = process.env.KAFKA_BROKERS?.split(",").filter(Boolean);
-      let ownDir;
-      if (!brokers?.length) {
-        const tools = await canRunBroker();
-        if (!tools.ok) {
-          const why = "KAFKA_BROKERS is not set and java/mvn are missing to start a broker";
-          if (process.env.CI === "true") throw new Error(why);
-          log(`SKIPPED the Kafka phase: ${why}`);
-          continue;
-        }
-        ownDir = path.join(stateRoot, `bench-latency-${process.pid}`);
-        log("starting a Kafka broker");
-        brokers = [(await startBroker({ dir: ownDir, port: await freePort() })).bootstrap];
+      let broker;
+      try {
+        broker = await brokerForBench("latency", log);
+      } catch (err) {
+        if (process.env.CI === "true") throw err;
+        log(`SKIPPED the Kafka phase: ${err.message}`);
+        continue;
       }
+      const { brokers } = broker;
       try {
         log(`Kafka flow: the same through the bridge, Kafka and kafka-in`);
         const r = await phase("kafka", { brokers, topic: `bench.latency.${randomUUID().slice(0, 8)}` });
         report.kafka = r.result;
         failures.push(...r.failures.map((f) => `kafka: ${f}`));
       } finally {
-        if (ownDir) await stopBroker({ dir: ownDir });
+        await broker.stop();
       }
     }
   }

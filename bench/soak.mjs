@@ -21,7 +21,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import mqtt from "mqtt";
-import { canRunBroker, freePort, startBroker, stateRoot, stopBroker } from "../scripts/kafka/broker.mjs";
+import { brokerForBench, freePort } from "../scripts/kafka/broker.mjs";
 
 const here = import.meta.dirname;
 const cli = path.join(here, "..", "dist", "cli", "main.js");
@@ -164,16 +164,8 @@ async function topicSize(admin, topic) {
 }
 
 async function main() {
-  let brokers = process.env.KAFKA_BROKERS?.split(",").filter(Boolean);
-  let ownDir;
-  if (!brokers?.length) {
-    const tools = await canRunBroker();
-    if (!tools.ok) throw new Error("KAFKA_BROKERS is not set and java/mvn are missing to start a broker");
-    ownDir = path.join(stateRoot, `bench-soak-${process.pid}`);
-    log("starting a Kafka broker");
-    const b = await startBroker({ dir: ownDir, port: await freePort() });
-    brokers = [b.bootstrap];
-  }
+  const broker = await brokerForBench("soak", log);
+  const { brokers } = broker;
   const { Kafka, logLevel } = await import("kafkajs");
   const admin = new Kafka({ brokers, clientId: "bench-soak", logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
@@ -240,7 +232,7 @@ async function main() {
       clearTimeout(timer);
     }
     await admin.disconnect();
-    if (ownDir) await stopBroker({ dir: ownDir });
+    await broker.stop();
   }
 }
 

@@ -333,3 +333,18 @@ if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
     process.exitCode = 1;
   }
 }
+
+/**
+ * The brokers a benchmark uses: KAFKA_BROKERS, or a broker of its own started under .kafka/ (`stop()`
+ * stops only a broker started here).
+ */
+export async function brokerForBench(name, log = () => {}) {
+  const given = process.env.KAFKA_BROKERS?.split(",").filter(Boolean);
+  if (given?.length) return { brokers: given, own: false, stop: async () => {} };
+  const tools = await canRunBroker();
+  if (!tools.ok) throw new Error("KAFKA_BROKERS is not set and java/mvn are missing to start a broker");
+  const dir = path.join(stateRoot, `bench-${name}-${process.pid}`);
+  log("starting a Kafka broker");
+  const broker = await startBroker({ dir, port: await freePort() });
+  return { brokers: [broker.bootstrap], own: true, stop: () => stopBroker({ dir }) };
+}
