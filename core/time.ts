@@ -118,8 +118,34 @@ export function parseTimestamp(input: unknown, timeZone = "UTC"): TimestampResul
   return { ok: true, epochMs: wall - sign * (offH * 60 + offM) * 60_000 };
 }
 
+const DAY_MS = 86_400_000;
+/** The largest |epoch ms| a Date holds. */
+const DATE_LIMIT_MS = 8.64e15;
+let isoDay = Number.NaN;
+let isoDayPrefix = "";
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
+/**
+ * `new Date(epochMs).toISOString()`, about four times faster for a stream of times: the date part
+ * is formatted once per UTC day and the time of day by arithmetic (readings, window bounds and
+ * anomaly events stamp millions of times within a few days). Throws as toISOString does.
+ */
 export function toIso(epochMs: number): string {
-  return new Date(epochMs).toISOString();
+  if (!Number.isInteger(epochMs) || Math.abs(epochMs) > DATE_LIMIT_MS) return new Date(epochMs).toISOString();
+  const day = Math.floor(epochMs / DAY_MS) * DAY_MS;
+  if (day !== isoDay) {
+    const iso = new Date(day).toISOString();
+    isoDayPrefix = iso.slice(0, iso.indexOf("T") + 1);
+    isoDay = day;
+  }
+  let rest = epochMs - day;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const s = Math.floor(rest / 1000);
+  return `${isoDayPrefix}${pad2(h)}:${pad2(m)}:${pad2(s)}.${pad3(rest - s * 1000)}Z`;
 }
 
 export function describeType(v: unknown): string {

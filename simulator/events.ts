@@ -2,8 +2,8 @@
 // payload (the `malformed` fault) that outputs must send verbatim so consumers can be tested
 // against it. A reading event is a TimedReading, so it goes wherever one is accepted.
 import type { Reading, TimedReading } from "@homestream/core/reading";
+import { toIso } from "@homestream/core/time";
 import { deviceId } from "./home.js";
-import { isoTimestamp } from "./iso-time.js";
 
 export type FaultKind = "stuck" | "dropout" | "spike" | "malformed" | "late";
 
@@ -32,7 +32,7 @@ export function readingEvent(room: string, sensorType: string, value: number, ti
     room,
     sensor_type: sensorType,
     value,
-    timestamp: isoTimestamp(time),
+    timestamp: toIso(time),
     device_id: deviceId(room, sensorType),
   };
   return { kind: "reading", reading, time };

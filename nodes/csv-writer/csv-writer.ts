@@ -57,8 +57,14 @@ function register(RED: NodeAPI): void {
         const now = Date.now();
         // Rows for the same file in one write, files in first-seen order, messages in order.
         const byFile = new Map<string, Job[]>();
+        // one clock reading for the batch, so each file name is resolved once
+        const targets = new Map<string | undefined, ReturnType<CsvSink["resolve"]>>();
         for (const job of batch) {
-          const target = sink.resolve(now, job.fileName);
+          let target = targets.get(job.fileName);
+          if (target === undefined) {
+            target = sink.resolve(now, job.fileName);
+            targets.set(job.fileName, target);
+          }
           if (!target.ok) {
             status.now({ fill: "red", shape: "ring", text: RED._("hs-csv-writer.status.refused") });
             job.done(new Error(target.reason));

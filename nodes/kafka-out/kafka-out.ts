@@ -1,14 +1,23 @@
-// Node-RED adapter: hs-kafka-out sends each message's payload as one Kafka record through the
-// producer its kafka-broker shares. A message completes when the broker has acknowledged the
-// record (done()), or fails when the record finally cannot be delivered (done(err), for Catch).
+// Node-RED adapter: hs-kafka-out sends each message's payload as one Kafka record (a batch of
+// readings, an array in msg.payload, as one record each) through the producer its kafka-broker
+// shares. A message completes when the broker has acknowledged its records (done()), or fails when
+// one finally cannot be delivered (done(err), for Catch).
 
 import { topicName } from "@homestream/kafka/config";
 import { ProducerClosedError } from "@homestream/kafka/errors";
-import type { KafkaProducer, ProducerRecord } from "@homestream/kafka/producer";
+import type { DeliveryReport, KafkaProducer, ProducerRecord } from "@homestream/kafka/producer";
 import type { ProducerStatus } from "@homestream/kafka/status";
 import { CLOSE_TIMEOUT_MS, connectionOf, type KafkaConnection } from "../kafka-broker/connection.js";
-import { readingFromPayload } from "../shared/reading-input.js";
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "../shared/red.js";
+import { batchError, type RejectedItem, readingFromPayload } from "../shared/reading-input.js";
+import type {
+  DoneFunction,
+  Node,
+  NodeAPI,
+  NodeDef,
+  NodeMessage,
+  NodeStatus,
+  SendFunction,
+} from "../shared/red.js";
 import { StatusThrottle } from "../shared/status.js";
 import { failEveryMessage } from "../shared/unusable.js";
 import { type KafkaOutConfig, kafkaOutConfig } from "./config.js";
@@ -153,7 +162,53 @@ function register(RED: NodeAPI): void {
 
     let closing = false;
     let undelivered = 0;
+    // A batch (reading format, msg.payload an array of readings): one record per reading, each
+    // validated alone; the message completes when every record is acknowledged, with one error
+    // naming the items that were not readings and the records Kafka did not take.
+    const sendBatch = (
+      msg: NodeMessage,
+      items: readonly unknown[],
+      send: SendFunction,
+      done: DoneFunction,
+    ) => {
+      const records: ProducerRecord[] = [];
+      const rejected: RejectedItem[] = [];
+      for (let index = 0; index < items.length; index++) {
+        const item: NodeMessage = { ...msg, payload: items[index] };
+        const record = recordOf(item, config, (path) => RED.util.getMessageProperty(item, path));
+        if (record instanceof Error) rejected.push({ index, reason: record.message });
+        else records.push(record);
+      }
+      Promise.allSettled(records.map((r) => producer.send(r))).then((outcomes) => {
+        status.set(render);
+        const reports: DeliveryReport[] = [];
+        let failed = 0;
+        let firstFailure: Error | undefined;
+        for (const o of outcomes) {
+          if (o.status === "fulfilled") reports.push(o.value);
+          else if (closing && o.reason instanceof ProducerClosedError) undelivered++;
+          else {
+            failed++;
+            firstFailure ??= o.reason as Error;
+          }
+        }
+        if (config.reports && reports.length > 0) {
+          msg.kafka = { ...(typeof msg.kafka === "object" ? msg.kafka : {}), records: reports };
+          send(msg);
+        }
+        const problems: string[] = [];
+        if (rejected.length > 0) problems.push(batchError(rejected, items.length).message);
+        if (failed > 0)
+          problems.push(`${failed} of ${records.length} records not delivered: ${firstFailure?.message}`);
+        done(problems.length > 0 ? new Error(problems.join("; ")) : undefined);
+      });
+    };
+
     this.on("input", (msg, send, done) => {
+      if (config.format === "reading" && Array.isArray(msg.payload)) {
+        sendBatch(msg, msg.payload, send, done);
+        return;
+      }
       const record = recordOf(msg, config, (path) => RED.util.getMessageProperty(msg, path));
       if (record instanceof Error) {
         done(record);

@@ -1,12 +1,12 @@
-// Node-RED adapter: hs-light-presence feeds each reading to the core LightPresenceDetector and
-// sends the anomaly events it returns. A wall-clock tick advances the detector's event-time
+// Node-RED adapter: hs-light-presence feeds each reading (or each reading of a batch, an array in
+// msg.payload) to the core LightPresenceDetector and sends the anomaly events it returns. A wall-clock tick advances the detector's event-time
 // clock while no readings arrive, so a grace period, a reminder or a presence age limit can run
 // out in a quiet house (event time is assumed to pass at wall-clock speed meanwhile).
 import { restoreDetector, snapshotDetector } from "@homestream/core/detector-state";
 import { type AnomalyEvent, LightPresenceDetector } from "@homestream/core/light-presence";
 import { isControlOnly } from "../shared/control.js";
 import { NodeStateKeeper } from "../shared/node-state.js";
-import { readingFromPayload } from "../shared/reading-input.js";
+import { batchError, eachReadingOfBatch, readingFromPayload } from "../shared/reading-input.js";
 import type {
   DoneFunction,
   Node,
@@ -102,6 +102,26 @@ function register(RED: NodeAPI): void {
           return;
         }
       }
+      const followClock = () => {
+        const now = detector.now;
+        if (now !== undefined && now > clockAt) {
+          clockAt = now;
+          wallAt = Date.now();
+        }
+      };
+      if (!config.topicPattern && Array.isArray(msg.payload)) {
+        // A batch: each reading in order, the events of all of them sent together (one per
+        // message, as always), the items that are not readings in one error.
+        const items: readonly unknown[] = msg.payload;
+        const events: AnomalyEvent[] = [];
+        const rejected = eachReadingOfBatch(items, config.timeZone, (r) => {
+          for (const e of detector.observe(r)) events.push(e);
+        });
+        deliver(events, send);
+        followClock();
+        done(rejected.length > 0 ? batchError(rejected, items.length) : undefined);
+        return;
+      }
       const parsed = config.topicPattern
         ? readingFromTopicMessage(config.topicPattern, msg, Date.now())
         : readingFromPayload(msg.payload, config.timeZone);
@@ -114,11 +134,7 @@ function register(RED: NodeAPI): void {
         return;
       }
       deliver(detector.observe(parsed.value), send);
-      const now = detector.now;
-      if (now !== undefined && now > clockAt) {
-        clockAt = now;
-        wallAt = Date.now();
-      }
+      followClock();
       done();
     };
 

@@ -44,6 +44,8 @@ const schema = z
       }
     }),
     count: number(0, { min: 0, integer: true }),
+    // readings per message: 1 sends each alone; more sends arrays of the readings due together
+    batch: number(1, { min: 1, max: 10_000, integer: true }),
     autoStart: flag(true),
   })
   .loose()

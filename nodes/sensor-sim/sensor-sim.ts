@@ -1,6 +1,8 @@
 // Node-RED adapter: hs-sensor-sim plays the simulator (random, realistic or replay) out on the
 // wall clock: one message per reading, `msg.payload` = the reading, `msg.topic` =
-// `<room>/<sensor_type>`. Messages control it: "start", "stop", "reset", msg.rate, msg.speed.
+// `<room>/<sensor_type>`; or, with "readings per message" above 1, batches: `msg.payload` = an
+// array of the readings that fell due together (up to that many), which every node of ours that
+// takes readings accepts. Messages control it: "start", "stop", "reset", msg.rate, msg.speed.
 import type { SimEvent } from "@homestream/simulator/events";
 import { readingTopic } from "../shared/reading-input.js";
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "../shared/red.js";
@@ -19,6 +21,11 @@ function messageOf(event: SimEvent): NodeMessage {
   };
   if (event.fault) msg.fault = event.fault;
   return msg;
+}
+
+/** A batch item: the reading, or a malformed event's text (rejected downstream, with its index). */
+function itemOf(event: SimEvent): unknown {
+  return event.kind === "malformed" ? event.text : event.reading;
 }
 
 function register(RED: NodeAPI): void {
@@ -42,6 +49,14 @@ function register(RED: NodeAPI): void {
     let meter: NodeJS.Timeout | undefined;
     let meterCount = 0;
     let meterAt = 0;
+    // batch mode: the items held for the next message
+    let held: unknown[] = [];
+    const sendHeld = () => {
+      if (held.length === 0) return;
+      const payload = held;
+      held = [];
+      this.send({ payload, topic: "readings" });
+    };
 
     const showStatus = (perSecond?: number) => {
       if (!runner) return;
@@ -96,8 +111,13 @@ function register(RED: NodeAPI): void {
       return new SimRunner(source, pacing(), config.count, {
         emit: (event) => {
           sent++;
-          this.send(messageOf(event));
+          if (config.batch === 1) this.send(messageOf(event));
+          else {
+            held.push(itemOf(event));
+            if (held.length >= config.batch) sendHeld();
+          }
         },
+        pause: sendHeld,
         end: () => {
           stopMeter();
           showStatus();

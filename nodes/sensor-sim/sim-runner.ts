@@ -41,6 +41,11 @@ const MAX_LAG_MS = 1000;
 
 export interface SimRunnerEvents {
   emit(event: SimEvent): void;
+  /**
+   * The runner is about to give the event loop back (a batch of due events was emitted, or it
+   * waits for the next one): what the emitter holds back to send together goes out now.
+   */
+  pause?(): void;
   /** The stream ended, or the count limit was reached. */
   end(): void;
   /** Reading the stream failed (a replay file vanished, say). */
@@ -128,6 +133,11 @@ export class SimRunner {
   private readonly step = (): void => {
     this.timer = undefined;
     this.immediate = undefined;
+    this.emitDue();
+    this.on.pause?.();
+  };
+
+  private emitDue(): void {
     for (let budget = BATCH; this.running && budget > 0; budget--) {
       if (this.pending === undefined) {
         let next: SimEvent | undefined | Promise<SimEvent | undefined>;
@@ -178,7 +188,7 @@ export class SimRunner {
       }
     }
     if (this.running) this.immediate = setImmediate(this.step);
-  };
+  }
 
   private queue(event: SimEvent): void {
     this.pending = { event, dueAt: this.startedAt + this.schedule.next(event.time) };
@@ -186,11 +196,13 @@ export class SimRunner {
 
   private end(): void {
     this.close();
+    this.on.pause?.();
     this.on.end();
   }
 
   private fail(err: Error): void {
     this.close();
+    this.on.pause?.();
     this.on.fail(err);
   }
 }

@@ -1,6 +1,7 @@
-// Node-RED adapter: hs-windowed-stats feeds each reading (or, in *any message* mode, each value;
-// see message-input.ts) to the core WindowEngine and sends the window results it returns
-// (output 1); readings for windows already closed, and values that are not numbers, go to output 2.
+// Node-RED adapter: hs-windowed-stats feeds each reading (each reading of a batch, an array in
+// msg.payload; or, in *any message* mode, each value; see message-input.ts) to the core
+// WindowEngine and sends the window results it returns (output 1); readings for windows already
+// closed, and values that are not numbers, go to output 2.
 // Wall-clock timers add what event time alone cannot: the update-mode trigger, and an idle
 // timeout that closes every window when readings stop.
 
@@ -10,7 +11,7 @@ import { WindowEngine } from "@homestream/core/window-engine";
 import { restoreWindowEngine, snapshotWindowEngine } from "@homestream/core/window-state";
 import { isControlOnly } from "../shared/control.js";
 import { NodeStateKeeper } from "../shared/node-state.js";
-import { readingFromPayload } from "../shared/reading-input.js";
+import { batchError, eachReadingOfBatch, readingFromPayload } from "../shared/reading-input.js";
 import type {
   DoneFunction,
   Node,
@@ -110,11 +111,14 @@ function register(RED: NodeAPI): void {
 
     this.on("input", (msg, send, done) => keeper.whenRestored(() => onInput(msg, send, done)));
 
-    const accept = (input: WindowInput, time: number, msg: NodeMessage, send: SendFunction) => {
+    const touch = () => {
       if (config.idleMs > 0) {
         lastReadingAt = Date.now();
         if (idle === undefined) armIdle(config.idleMs);
       }
+    };
+    const accept = (input: WindowInput, time: number, msg: NodeMessage, send: SendFunction) => {
+      touch();
       const r = engine.add(input, time);
       if (r.outcome === "late") {
         msg.late = { watermark: toIso(engine.watermark) };
@@ -123,10 +127,32 @@ function register(RED: NodeAPI): void {
         send([r.closed.map(resultMessage), null]);
       }
     };
-    const finish = (msg: NodeMessage, done: DoneFunction) => {
+    // A batch (msg.payload an array of readings): each reading as if it came alone; the windows
+    // it closes go out one result per message as always, its late readings in one message on
+    // output 2 (msg.payload the array of them), the items that are not readings in one error.
+    const acceptBatch = (
+      msg: NodeMessage,
+      items: readonly unknown[],
+      send: SendFunction,
+    ): Error | undefined => {
+      const late: unknown[] = [];
+      const closed: NodeMessage[] = [];
+      const rejected = eachReadingOfBatch(items, config.timeZone, (r, i) => {
+        const out = engine.add(r.reading, r.time);
+        if (out.outcome === "late") late.push(items[i]);
+        else for (const w of out.closed) closed.push(resultMessage(w));
+      });
+      if (rejected.length < items.length) touch();
+      // the batch's message keeps its payload (an error about its bad items refers to it)
+      const lateMsg =
+        late.length > 0 ? { ...msg, payload: late, late: { watermark: toIso(engine.watermark) } } : null;
+      if (closed.length > 0 || lateMsg) send([closed.length > 0 ? closed : null, lateMsg]);
+      return rejected.length > 0 ? batchError(rejected, items.length) : undefined;
+    };
+    const finish = (msg: NodeMessage, done: DoneFunction, err?: Error) => {
       if (msg.flush === true) sendResults(engine.flush());
       showStatus(msg.flush === true || msg.reset === true);
-      done();
+      done(err);
     };
     const rejectSample = (
       msg: NodeMessage,
@@ -162,6 +188,10 @@ function register(RED: NodeAPI): void {
           keeper.changed();
           finish(msg, done);
         });
+        return;
+      }
+      if (Array.isArray(msg.payload)) {
+        finish(msg, done, acceptBatch(msg, msg.payload, send));
         return;
       }
       const parsed = readingFromPayload(msg.payload, config.timeZone);

@@ -79,6 +79,52 @@ describe.skipIf(noBroker)("hs-kafka-out and hs-kafka-in against a real broker", 
     await statusOf("in", (s) => s.fill === "green", 30_000);
   });
 
+  it("sends a batch of readings as one record each, and names the items that were not readings", async () => {
+    const topic = uniqueTopic("nodes-batch");
+    await client.ensureTopic({ topic, partitions: 3 });
+    await helper.load(
+      nodes,
+      flowWithCatch([
+        broker(),
+        { id: "out", type: "hs-kafka-out", broker: "broker", topic, reports: true, wires: [["reports"]] },
+        { id: "reports", type: "helper" },
+        {
+          id: "in",
+          type: "hs-kafka-in",
+          broker: "broker",
+          topics: topic,
+          group: uniqueTopic("g"),
+          start: "earliest",
+          wires: [["valid"], ["invalid"]],
+        },
+        { id: "valid", type: "helper" },
+        { id: "invalid", type: "helper" },
+      ]),
+    );
+    const report = message("reports", 60_000);
+    const caught = message("caught", 60_000);
+    const received = messages("valid", 40, 60_000);
+    // 42 items: two are not readings (at 7 and 30); the 40 others go to Kafka
+    const batch: unknown[] = Array.from({ length: 40 }, (_, i) => reading(i));
+    batch.splice(7, 0, { room: "k" });
+    batch.splice(30, 0, "not a reading");
+    helper.getNode("out").receive({ payload: batch });
+    const r = await report;
+    const records = (r.kafka as { records: { topic: string; partition: number; offset: string }[] }).records;
+    expect(records).toHaveLength(40);
+    for (const rec of records)
+      expect(rec).toMatchObject({ topic, partition: expect.any(Number), offset: expect.any(String) });
+    const error = (await caught).error?.message ?? "";
+    expect(error).toMatch(/^Error: 2 of 42 readings in msg\.payload rejected \(the others were processed\): /);
+    expect(error).toMatch(/msg\.payload\[7\]: invalid reading: sensor_type: is required/);
+    expect(error).toMatch(/msg\.payload\[30\]: invalid reading/);
+    const got = await received;
+    expect(got.map((m) => (m.payload as { value: number }).value).sort((a, b) => a - b)).toEqual([
+      ...Array(40).keys(),
+    ]);
+    for (const m of got) expect(m.kafka).toMatchObject({ key: (m.payload as { room: string }).room });
+  });
+
   it("sends invalid records out of output 2 with the reason", async () => {
     const topic = uniqueTopic("nodes-invalid");
     await client.ensureTopic({ topic, partitions: 1 });
