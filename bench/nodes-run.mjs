@@ -15,7 +15,7 @@
 // only then. Prints progress to stderr and, as its last stdout line, one JSON object.
 //
 // One run, as a process of its own (bench/nodes.mjs starts three per mode and takes medians).
-// BENCH_READINGS (default 200000) sets the number of readings; BENCH_BATCH (default 1) the
+// BENCH_READINGS (default 1000000) sets the number of readings; BENCH_BATCH (default 1) the
 // simulator's readings per message: 1 sends each reading alone, more sends arrays of readings
 // (batches), which windowed-stats and light-presence take as they are.
 //
@@ -33,7 +33,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const N = Number(process.env.BENCH_READINGS ?? 200_000);
+const N = Number(process.env.BENCH_READINGS ?? 1_000_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1);
 let errors = 0;
 const errorMessages = [];

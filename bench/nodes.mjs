@@ -5,7 +5,7 @@
 //                100), which windowed-stats and light-presence take as they are.
 // BENCH_RUNS runs per mode (default 3); the JSON gives each figure's median with min and max,
 // the load average before and after, and every run's own line. A run that fails its
-// verification fails the bench (exit 1). BENCH_READINGS passes through (default 200000).
+// verification fails the bench (exit 1). BENCH_READINGS passes through (default 1000000).
 import { spawn } from "node:child_process";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
