@@ -91,6 +91,15 @@ function register(RED: NodeAPI): void {
 
     this.on("input", (msg, send, done) => keeper.whenRestored(() => onInput(msg, send, done)));
 
+    // the detector's event time moved on: the tick extrapolates from here
+    const followClock = () => {
+      const now = detector.now;
+      if (now !== undefined && now > clockAt) {
+        clockAt = now;
+        wallAt = Date.now();
+      }
+    };
+
     const onInput = (msg: NodeMessage, send: SendFunction, done: DoneFunction) => {
       keeper.changed();
       if (msg.reset === true) {
@@ -102,13 +111,6 @@ function register(RED: NodeAPI): void {
           return;
         }
       }
-      const followClock = () => {
-        const now = detector.now;
-        if (now !== undefined && now > clockAt) {
-          clockAt = now;
-          wallAt = Date.now();
-        }
-      };
       if (!config.topicPattern && Array.isArray(msg.payload)) {
         // A batch: each reading in order, the events of all of them sent together (one per
         // message, as always), the items that are not readings in one error.
