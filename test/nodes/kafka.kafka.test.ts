@@ -115,7 +115,9 @@ describe.skipIf(noBroker)("hs-kafka-out and hs-kafka-in against a real broker", 
     for (const rec of records)
       expect(rec).toMatchObject({ topic, partition: expect.any(Number), offset: expect.any(String) });
     const error = (await caught).error?.message ?? "";
-    expect(error).toMatch(/^Error: 2 of 42 readings in msg\.payload rejected \(the others were processed\): /);
+    expect(error).toMatch(
+      /^Error: 2 of 42 readings in msg\.payload rejected \(the others were processed\): /,
+    );
     expect(error).toMatch(/msg\.payload\[7\]: invalid reading: sensor_type: is required/);
     expect(error).toMatch(/msg\.payload\[30\]: invalid reading/);
     const got = await received;
