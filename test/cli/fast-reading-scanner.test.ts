@@ -124,6 +124,52 @@ const line = fc
     return `${r.blank}{${members.join(comma + r.blank)}}${r.tail}`;
   });
 
+/**
+ * Lines a scanner reads one after another, as in a log: names that share their first bytes, their
+ * length or both, and timestamps that share their second, so what it remembers from line to line
+ * (names, the last second) is put to the test; and some lines of any kind between them.
+ */
+const similarName = fc.constantFrom(
+  "abcd",
+  "abce",
+  "abcde",
+  "abcdf",
+  "abcdefgh",
+  "abcdefgi",
+  "abc",
+  "ab",
+  "a",
+  "b",
+);
+const secondText = fc.constantFrom(
+  "2026-11-27T21:00:00",
+  "2026-11-27T21:00:01",
+  "2026-11-28T21:00:00",
+  "2026-02-28T23:59:59",
+);
+const fraction = fc.constantFrom("", ".5", ".123", ".123456", ".999999", ".0");
+const repetitiveLine = fc
+  .record({
+    room: similarName,
+    sensor_type: fc.constantFrom("temperature", "humidity", "light", "presence", "abcd"),
+    device_id: similarName,
+    value: fc.constantFrom("0", "1", "20.5", "2", "-3.25"),
+    second: secondText,
+    fraction,
+    zone: fc.constantFrom("", "Z"),
+    pythonic: fc.boolean(),
+    crlf: fc.constantFrom(false, false, false, true),
+  })
+  .map((r) => {
+    const [colon, comma] = r.pythonic ? [": ", ", "] : [":", ","];
+    const ts = `"${r.second}${r.fraction}${r.zone}"`;
+    return (
+      `{"room"${colon}${JSON.stringify(r.room)}${comma}"sensor_type"${colon}${JSON.stringify(r.sensor_type)}` +
+      `${comma}"value"${colon}${r.value}${comma}"timestamp"${colon}${ts}${comma}"device_id"${colon}` +
+      `${JSON.stringify(r.device_id)}}${r.crlf ? "\r" : ""}`
+    );
+  });
+
 function viaScanner(text: string, timeZone: string) {
   // Bytes around the line, as in a chunk of a file, to check the scanner keeps to its bounds.
   const bytes = Buffer.from(`{"room":"x"}\n${text}\n{`, "utf8");
@@ -149,6 +195,59 @@ describe("ReadingLineScanner", () => {
     );
     // The property says something only if the scanner took a good share of the lines.
     expect(taken).toBeGreaterThan(1_000);
+  });
+
+  it("reads a log line after line as parseReadingJson reads each line, remembering names and seconds", () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof({ weight: 4, arbitrary: repetitiveLine }, line), { minLength: 1, maxLength: 60 }),
+        fc.constantFrom("UTC", "Europe/Paris"),
+        (lines, timeZone) => {
+          const lineBreaks = lines.map((text) => text.includes("\n"));
+          const bytes = Buffer.from(`${lines.join("\n")}\n`, "utf8");
+          const scanner = new ReadingLineScanner(timeZone);
+          const inPlace = new ReadingLineScanner(timeZone);
+          let start = 0;
+          for (let i = 0; i < lines.length; i++) {
+            const text = lines[i] as string;
+            const end = start + Buffer.byteLength(text, "utf8");
+            const fast = scanner.scan(bytes, start, end);
+            const line = lineBreaks[i] ? undefined : inPlace.scanLine(bytes, start, bytes.length);
+            if (!lineBreaks[i]) {
+              // Reading the line in place, up to its "\n", takes exactly what `scan` takes.
+              expect(line).toEqual(fast);
+              if (line !== undefined) expect(inPlace.next).toBe(end + 1);
+            }
+            if (fast !== undefined) {
+              taken++;
+              const general = parseReadingJson(text.endsWith("\r") ? text.slice(0, -1) : text, { timeZone });
+              expect(general).toEqual({ ok: true, value: fast });
+              expect(Object.is(general.ok && general.value.reading.value, fast.reading.value)).toBe(true);
+            }
+            start = end + 1;
+          }
+        },
+      ),
+      { numRuns: 3_000 },
+    );
+    expect(taken).toBeGreaterThan(10_000);
+  });
+
+  it("reads a line in place only up to its LF, and never past the end it is given", () => {
+    const compact =
+      '{"room":"kitchen","sensor_type":"light","value":1,"timestamp":"2026-11-27T21:00:00.000Z","device_id":"kitchen_light_001"}';
+    const scanner = new ReadingLineScanner("UTC");
+    const bytes = Buffer.from(`${compact}\n${compact}\r\n${compact}`);
+    const second = compact.length + 1;
+    expect(scanner.scanLine(bytes, 0, bytes.length)?.reading.room).toBe("kitchen");
+    expect(scanner.next).toBe(second);
+    expect(scanner.scanLine(bytes, second, bytes.length)?.reading.device_id).toBe("kitchen_light_001");
+    expect(scanner.next).toBe(2 * second + 1);
+    // The last line has no LF: left to the caller, as is a line cut short by the limit.
+    expect(scanner.scanLine(bytes, 2 * second + 1, bytes.length)).toBeUndefined();
+    expect(scanner.scanLine(bytes, 0, compact.length)).toBeUndefined();
+    expect(scanner.scanLine(bytes, 0, 40)).toBeUndefined();
   });
 
   it("takes the Python producer's form and our compact form, and declines what needs the schema", () => {
