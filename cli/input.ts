@@ -2,6 +2,7 @@
 // a header row, any order), from a file or stdin. Every line goes through the core reading
 // schema; a malformed line is reported with its line number and skipped, never ending the run.
 import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { extname } from "node:path";
 import type { Readable } from "node:stream";
 import { csvRecordToReading } from "@homestream/core/csv-record";
@@ -16,6 +17,7 @@ import { assertTimeZone } from "@homestream/core/time";
 import { parse as parseCsv } from "csv-parse";
 import { UsageError } from "./errors.js";
 import { ReadingLineScanner } from "./fast-reading-scanner.js";
+import { fileChunks } from "./file-chunks.js";
 import { forEachSegment } from "./jsonl-segments.js";
 
 export type InputFormat = "auto" | "jsonl" | "csv";
@@ -49,6 +51,16 @@ function openSource(input: string | undefined): Readable {
   return stream;
 }
 
+/** The format the flag or the file's name gives, without reading it; undefined when only its content can tell. */
+function formatByName(input: string | undefined, format: InputFormat): "jsonl" | "csv" | undefined {
+  if (format !== "auto") return format;
+  if (input === undefined || input === "-") return undefined;
+  const ext = extname(input).toLowerCase();
+  if (ext === ".csv") return "csv";
+  if (ext === ".jsonl" || ext === ".ndjson" || ext === ".json") return "jsonl";
+  return undefined;
+}
+
 async function sniffFormat(
   input: string | undefined,
   format: InputFormat,
@@ -57,12 +69,8 @@ async function sniffFormat(
   format: "jsonl" | "csv";
   source: Readable;
 }> {
-  if (format !== "auto") return { format, source };
-  if (input && input !== "-") {
-    const ext = extname(input).toLowerCase();
-    if (ext === ".csv") return { format: "csv", source };
-    if (ext === ".jsonl" || ext === ".ndjson" || ext === ".json") return { format: "jsonl", source };
-  }
+  const byName = formatByName(input, format);
+  if (byName !== undefined) return { format: byName, source };
   // Peek at the first non-blank character: a JSON object starts with "{", anything else is a CSV
   // header. (Iterating with for-await would destroy the stream on break, so read() and unshift.)
   const first = await peekFirstChar(source);
@@ -113,17 +121,29 @@ export async function forEachReading(
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const summary: InputSummary = { lines: 0, readings: 0, malformed: 0 };
 
-  let source = openSource(options.input);
-  const opened = new Promise<void>((resolve, reject) => {
-    if (source === process.stdin) return resolve();
-    source.once("open", () => resolve());
-    source.once("error", (err: NodeJS.ErrnoException) =>
-      reject(err.code === "ENOENT" ? new UsageError(`--input: no such file "${options.input}"`) : err),
-    );
-  });
-  await opened;
-  const sniffed = await sniffFormat(options.input, options.format ?? "auto", source);
-  source = sniffed.source;
+  const noSuchFile = (err: NodeJS.ErrnoException) =>
+    err.code === "ENOENT" ? new UsageError(`--input: no such file "${options.input}"`) : err;
+  // A JSONL file (by flag or name) is read in reused chunks; anything else through a stream.
+  let source: Readable | AsyncIterable<Buffer>;
+  let format: "jsonl" | "csv";
+  if (
+    options.input !== undefined &&
+    options.input !== "-" &&
+    formatByName(options.input, options.format ?? "auto") === "jsonl"
+  ) {
+    source = fileChunks(await open(options.input, "r").catch((err) => Promise.reject(noSuchFile(err))));
+    format = "jsonl";
+  } else {
+    const stream = openSource(options.input);
+    await new Promise<void>((resolve, reject) => {
+      if (stream === process.stdin) return resolve();
+      stream.once("open", () => resolve());
+      stream.once("error", (err: NodeJS.ErrnoException) => reject(noSuchFile(err)));
+    });
+    const sniffed = await sniffFormat(options.input, options.format ?? "auto", stream);
+    source = sniffed.source;
+    format = sniffed.format;
+  }
 
   const reject = (line: number, reason: string): void => {
     summary.malformed++;
@@ -138,7 +158,7 @@ export async function forEachReading(
     if (pending) await pending;
   };
 
-  if (sniffed.format === "jsonl") {
+  if (format === "jsonl") {
     // Most lines are read straight from their bytes by the scanner; the rest (and every error)
     // the general way, line for line as readline would cut them ("\n", "\r\n" or a lone "\r").
     const scanner = new ReadingLineScanner(timeZone);
@@ -179,7 +199,7 @@ export async function forEachReading(
   }
 
   const skipped: Array<{ line: number; reason: string }> = [];
-  const parser = source.pipe(
+  const parser = (source as Readable).pipe(
     parseCsv({
       columns: (header: string[]) => header.map((h) => h.trim()),
       bom: true,

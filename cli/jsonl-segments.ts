@@ -1,5 +1,7 @@
 // The bytes of a stream cut at each "\n", handed over in place (no string per line): the JSONL
-// reader scans most lines straight from these bytes and decodes only the rest.
+// reader scans most lines straight from these bytes and decodes only the rest. A source may reuse a
+// chunk's buffer once the next chunk is asked for (file-chunks.ts does): the bytes of a line still
+// waiting for its "\n" are copied.
 export type SegmentHandler = (buf: Buffer, start: number, end: number) => void | Promise<void>;
 
 /**
@@ -26,7 +28,7 @@ export async function forEachSegment(
     if (pending.length > 0) {
       const nl = chunk.indexOf(10);
       if (nl === -1) {
-        pending.push(chunk);
+        pending.push(Buffer.from(chunk));
         continue;
       }
       // Only the line that spans chunks is copied, never the rest of the chunk.
@@ -51,7 +53,7 @@ export async function forEachSegment(
       start = nl + 1;
       if (waiting) await waiting;
     }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
+    if (start < chunk.length) pending.push(Buffer.from(chunk.subarray(start)));
   }
   if (pending.length > 0) {
     const last = Buffer.concat(pending);
