@@ -79,6 +79,26 @@ class Name extends ByteRun {
   }
 }
 
+/**
+ * A line's shape: its five fields in order and the bytes around their values (braces, keys, colons,
+ * commas and blanks, exactly as written), learned from a line read field by field. A line made of
+ * the same bytes around values that read the same way is read value by value, with no key to find.
+ */
+class Layout {
+  constructor(
+    /** The fields in the order written. */
+    readonly fields: Uint8Array,
+    /** Before each field's value, then from the last value to just past the "}". */
+    readonly runs: ByteRun[],
+  ) {}
+}
+
+/** Layouts kept: a log mostly has one, some two (our form and the producer's mixed). */
+const LAYOUTS = 2;
+/** Once this many layouts were learned, at most one more every LEARN_EVERY lines (a log of shapeless lines learns little). */
+const LEARN_FREELY = 8;
+const LEARN_EVERY = 32;
+
 const KEY_ROOM = new ByteRun(Buffer.from('"room"'));
 const KEY_SENSOR = new ByteRun(Buffer.from('"sensor_type"'));
 const KEY_VALUE = new ByteRun(Buffer.from('"value"'));
@@ -102,6 +122,14 @@ export class ReadingLineScanner {
   private readonly recent: Name[][] = Array.from({ length: RECENT_SLOTS }, () => []);
   private readonly known: Array<Name | undefined> = new Array(KNOWN_SLOTS).fill(undefined);
   private names = 0;
+  /** The latest layouts learned, the latest first. */
+  private readonly layouts: Layout[] = [];
+  private learned = 0;
+  private sinceLearned = 0;
+  // Where the field-by-field reading found each value, to learn the line's layout from.
+  private readonly order = new Uint8Array(5);
+  private readonly valueStart = new Int32Array(5);
+  private readonly valueEnd = new Int32Array(5);
   /** The last name read on this line, 0 at its start. */
   private previousName = 0;
   /** The last timestamp's "YYYY-MM-DDTHH:MM:SS" (text, and bytes as words) and its wall-clock second, -1 before any. */
@@ -174,6 +202,70 @@ export class ReadingLineScanner {
 
   /** The object at `start` (blanks before and after it skipped): its fields read, the index after it; or -1. */
   private object(start: number): number {
+    this.sinceLearned++;
+    const layouts = this.layouts;
+    for (let i = 0; i < layouts.length; i++) {
+      const pos = this.objectAs(start, layouts[i] as Layout);
+      if (pos >= 0) return pos;
+    }
+    const pos = this.objectByFields(start);
+    if (pos >= 0 && (this.learned < LEARN_FREELY || this.sinceLearned >= LEARN_EVERY)) this.learn(start);
+    return pos;
+  }
+
+  /** The object at `start` read as `layout` says: the index after it (and blanks), or -1. */
+  private objectAs(start: number, layout: Layout): number {
+    const end = this.end;
+    const fields = layout.fields;
+    const runs = layout.runs;
+    this.previousName = 0;
+    let pos = start;
+    for (let i = 0; i < 5; i++) {
+      const run = runs[i] as ByteRun;
+      if (pos + run.length > end || !this.matches(pos, run)) return -1;
+      pos += run.length;
+      const field = fields[i];
+      if (field === FIELD_VALUE) {
+        pos = this.number(pos);
+        if (pos < 0) return -1;
+        this.value = this.num;
+      } else if (field === FIELD_TIMESTAMP) {
+        pos = this.timestampString(pos);
+        if (pos < 0) return -1;
+      } else {
+        pos = this.nameString(pos, field as number);
+        if (pos < 0) return -1;
+        if (field === FIELD_ROOM) this.room = this.name;
+        else if (field === FIELD_SENSOR) this.sensorType = this.name;
+        else this.deviceId = this.name;
+      }
+    }
+    const close = runs[5] as ByteRun;
+    if (pos + close.length > end || !this.matches(pos, close)) return -1;
+    return this.checked(pos + close.length);
+  }
+
+  /** The layout of the line at `start`, just read field by field. */
+  private learn(start: number): void {
+    const buf = this.buf;
+    const runs: ByteRun[] = [];
+    let from = start;
+    for (let i = 0; i < 5; i++) {
+      runs.push(new ByteRun(Uint8Array.from(buf.subarray(from, this.valueStart[i]))));
+      from = this.valueEnd[i] as number;
+    }
+    runs.push(new ByteRun(Uint8Array.from(buf.subarray(from, this.closeEnd))));
+    if (this.layouts.length >= LAYOUTS) this.layouts.pop();
+    this.layouts.unshift(new Layout(Uint8Array.from(this.order), runs));
+    this.learned++;
+    this.sinceLearned = 0;
+  }
+
+  /** Index just past the "}" of the object last read field by field. */
+  private closeEnd = 0;
+
+  /** The object at `start`, read key by key: the index after it (and blanks), or -1. */
+  private objectByFields(start: number): number {
     const buf = this.buf;
     const end = this.end;
     let pos = this.skipSpace(start);
@@ -181,6 +273,7 @@ export class ReadingLineScanner {
     pos++;
     this.previousName = 0;
     let seen = 0;
+    let fieldsRead = 0;
     for (;;) {
       pos = this.skipSpace(pos);
       const field = this.key(pos);
@@ -189,6 +282,9 @@ export class ReadingLineScanner {
       pos = this.skipSpace(this.afterKey);
       if (pos >= end || buf[pos] !== COLON) return -1;
       pos = this.skipSpace(pos + 1);
+      const k = fieldsRead++;
+      this.order[k] = field;
+      this.valueStart[k] = pos;
       if (field === FIELD_VALUE) {
         pos = this.number(pos);
         if (pos < 0) return -1;
@@ -203,6 +299,7 @@ export class ReadingLineScanner {
         else if (field === FIELD_SENSOR) this.sensorType = this.name;
         else this.deviceId = this.name;
       }
+      this.valueEnd[k] = pos;
       pos = this.skipSpace(pos);
       if (pos >= end) return -1;
       const c = buf[pos++];
@@ -210,6 +307,12 @@ export class ReadingLineScanner {
       if (c !== COMMA) return -1;
     }
     if (seen !== ALL_FIELDS) return -1;
+    this.closeEnd = pos;
+    return this.checked(pos);
+  }
+
+  /** The checks of a value beyond its syntax (as the schema makes them): the index after blanks from `pos`, or -1. */
+  private checked(pos: number): number {
     const value = this.value;
     if (!Number.isFinite(value)) return -1;
     if (value !== 0 && value !== 1 && BINARY_SENSOR_TYPES.has(this.sensorType)) return -1;

@@ -159,15 +159,37 @@ const repetitiveLine = fc
     zone: fc.constantFrom("", "Z"),
     pythonic: fc.boolean(),
     crlf: fc.constantFrom(false, false, false, true),
+    // Now and then the same shape with other bytes of the same length around the values: a key
+    // misspelt, two keys of one length swapped, blanks moved, a comma for a colon, a bracket
+    // for the brace.
+    noise: fc.constantFrom(
+      ...Array<string>(12).fill(""),
+      "rooM",
+      "sensor_typf",
+      "valUe",
+      "swap",
+      "moved",
+      "comma",
+      "bracket",
+    ),
   })
   .map((r) => {
     const [colon, comma] = r.pythonic ? [": ", ", "] : [":", ","];
     const ts = `"${r.second}${r.fraction}${r.zone}"`;
-    return (
+    let text =
       `{"room"${colon}${JSON.stringify(r.room)}${comma}"sensor_type"${colon}${JSON.stringify(r.sensor_type)}` +
       `${comma}"value"${colon}${r.value}${comma}"timestamp"${colon}${ts}${comma}"device_id"${colon}` +
-      `${JSON.stringify(r.device_id)}}${r.crlf ? "\r" : ""}`
-    );
+      `${JSON.stringify(r.device_id)}}${r.crlf ? "\r" : ""}`;
+    if (r.noise === "swap")
+      text = text
+        .replace('"timestamp"', '"TIMESTAMP"')
+        .replace('"device_id"', '"timestamp"')
+        .replace('"TIMESTAMP"', '"device_id"');
+    else if (r.noise === "moved") text = text.replaceAll(": ", " :").replaceAll(", ", " ,");
+    else if (r.noise === "comma") text = text.replace(":", ",");
+    else if (r.noise === "bracket") text = text.replace(/}(\r?)$/, "]$1");
+    else if (r.noise !== "") text = text.replace(r.noise.toLowerCase(), r.noise);
+    return text;
   });
 
 function viaScanner(text: string, timeZone: string) {
@@ -231,7 +253,7 @@ describe("ReadingLineScanner", () => {
       ),
       { numRuns: 3_000 },
     );
-    expect(taken).toBeGreaterThan(10_000);
+    expect(taken).toBeGreaterThan(5_000);
   });
 
   it("reads a line in place only up to its LF, and never past the end it is given", () => {
