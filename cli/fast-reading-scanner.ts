@@ -107,10 +107,9 @@ const KEY_DEVICE = new ByteRun(Buffer.from('"device_id"'));
 
 /**
  * Names by their first four bytes, their field and the name read before them on the line (a device
- * id mostly follows its sensor type): a few candidates each, the latest first.
+ * id mostly follows its sensor type): two candidates each, the latest first.
  */
 const RECENT_SLOTS = 4096;
-const RECENT_PER_SLOT = 4;
 /** Names by a hash of all their bytes, for a name missing from its recent slot. */
 const KNOWN_SLOTS = 4096;
 
@@ -119,7 +118,7 @@ export class ReadingLineScanner {
   private buf: Buffer = Buffer.alloc(0);
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private end = 0;
-  private readonly recent: Name[][] = Array.from({ length: RECENT_SLOTS }, () => []);
+  private readonly recent: Array<Name | undefined> = new Array(RECENT_SLOTS).fill(undefined);
   private readonly known: Array<Name | undefined> = new Array(KNOWN_SLOTS).fill(undefined);
   private names = 0;
   /** The latest layouts learned, the latest first. */
@@ -394,13 +393,15 @@ export class ReadingLineScanner {
     if (at >= end || buf[at] !== QUOTE) return -1;
     const start = at + 1;
     // A name read before: the bytes equal it and the quote follows.
-    let candidates: Name[] | undefined;
+    const recent = this.recent;
+    let slot = -1;
     if (start + 4 <= end) {
       const first = this.view.getUint32(start, true);
       const h = Math.imul(Math.imul(first ^ field, 0x9e3779b1) ^ this.previousName, 0x85ebca6b);
-      candidates = this.recent[(h >>> 20) & (RECENT_SLOTS - 1)] as Name[];
-      for (let c = 0; c < candidates.length; c++) {
-        const name = candidates[c] as Name;
+      slot = (h >>> 20) & (RECENT_SLOTS - 2);
+      for (let c = slot; c < slot + 2; c++) {
+        const name = recent[c];
+        if (name === undefined) break;
         const close = start + name.length;
         if (close < end && buf[close] === QUOTE && this.matches(start, name)) {
           this.name = name.text;
@@ -419,19 +420,19 @@ export class ReadingLineScanner {
     if (i >= end || buf[i] !== QUOTE) return -1;
     const length = i - start;
     if (length === 0 || length > MAX_NAME_LENGTH) return -1;
-    const slot = (hash >>> 0) & (KNOWN_SLOTS - 1);
-    let name = this.known[slot];
+    const knownSlot = (hash >>> 0) & (KNOWN_SLOTS - 1);
+    let name = this.known[knownSlot];
     if (name === undefined || name.length !== length || !this.matches(start, name)) {
       name = new Name(
         buf.toString("latin1", start, i),
         Uint8Array.from(buf.subarray(start, i)),
         ++this.names,
       );
-      this.known[slot] = name;
+      this.known[knownSlot] = name;
     }
-    if (candidates !== undefined) {
-      if (candidates.length >= RECENT_PER_SLOT) candidates.pop();
-      candidates.unshift(name);
+    if (slot >= 0) {
+      recent[slot + 1] = recent[slot];
+      recent[slot] = name;
     }
     this.name = name.text;
     this.previousName = name.id;
