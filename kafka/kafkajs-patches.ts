@@ -34,7 +34,8 @@ function groupMessagesPerPartition({
 }): Record<number, unknown[]> {
   if (partitionMetadata.length === 0) return {};
   const result: Record<number, unknown[]> = {};
-  for (const message of messages) {
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i];
     const partition = partitioner({ topic, partitionMetadata, message });
     const list = result[partition];
     if (list) list.push(message);

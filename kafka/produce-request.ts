@@ -1,15 +1,15 @@
 // A faster drop-in for kafkajs's Produce request v3 encoder (src/protocol/requests/produce/v3/request.js,
 // which v4-v7 reuse), installed by kafkajs-patches.ts. Same arguments, same bytes: per partition, the
-// records are measured, then written into one exact-size buffer, instead of one Encoder, one object
-// spread and several copies per record. Records prepareRecord() declines go through kafkajs's own record
-// encoder. test/kafka/produce-request.test.ts checks byte equality with kafkajs's encoder.
+// records are measured, then written into one exact-size buffer (record-encoder.ts), instead of one
+// Encoder, one object spread and several copies per record. Records encodeRecords() declines go through
+// kafkajs's own record encoder. test/kafka/produce-request.test.ts checks byte equality with kafkajs's encoder.
 //
 // Produce v3: transactional_id acks timeout [topic [partition record_set]], each record_set one
 // RecordBatch (magic 2): baseOffset int64, length int32, partitionLeaderEpoch int32, magic int8,
 // crc32c uint32 (of what follows), attributes int16, lastOffsetDelta int32, firstTimestamp int64,
 // maxTimestamp int64, producerId int64, producerEpoch int16, baseSequence int32, count int32, records
 // (compressed as one block when a codec is set).
-import { type PreparedRecord, prepareFields, type RecordInput, writeRecord } from "./record-encoder.js";
+import { type BatchRecord, encodeRecords, type RecordInput } from "./record-encoder.js";
 
 /** kafkajs's Encoder, as far as this module uses it. */
 export interface Encoder {
@@ -40,12 +40,7 @@ export interface KafkajsInternals {
   encodeRecord: (input: RecordInput) => Encoder;
 }
 
-interface Message {
-  key?: unknown;
-  value?: unknown;
-  headers?: RecordInput["headers"];
-  timestamp?: string | number | null;
-}
+type Message = BatchRecord;
 
 export interface ProduceArgs {
   acks: number;
@@ -80,8 +75,8 @@ export function createProduceRequestV3(k: KafkajsInternals) {
     const dateNow = Date.now();
     let first: string | number | undefined;
     let max: string | number | undefined;
-    for (const m of messages) {
-      const t = m.timestamp;
+    for (let i = 0; i < messages.length; i++) {
+      const t = (messages[i] as Message).timestamp;
       if (t == null) continue;
       if (first === undefined || textOf(t) < textOf(first)) first = t;
       if (max === undefined || textOf(t) >= textOf(max)) max = t;
@@ -89,27 +84,7 @@ export function createProduceRequestV3(k: KafkajsInternals) {
     const firstTimestamp = first ?? dateNow;
     const maxTimestamp = max ?? dateNow;
 
-    const prepared: (PreparedRecord | Buffer)[] = [];
-    let size = 0;
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i] as Message;
-      const key = m.key as RecordInput["key"];
-      const value = m.value as RecordInput["value"];
-      const timestampDelta = ((m.timestamp || dateNow) as number) - (firstTimestamp as number);
-      const r =
-        prepareFields(key, value, m.headers, i, timestampDelta) ??
-        k.encodeRecord({ ...m, key, value, offsetDelta: i, timestampDelta } as RecordInput).buffer;
-      prepared.push(r);
-      size += Buffer.isBuffer(r) ? r.length : r.size;
-    }
-    let records: Buffer = Buffer.allocUnsafe(size);
-    let offset = 0;
-    for (const r of prepared) {
-      if (Buffer.isBuffer(r)) {
-        r.copy(records, offset);
-        offset += r.length;
-      } else offset = writeRecord(records, offset, r);
-    }
+    let records = encodeRecords(messages, firstTimestamp, dateNow, (input) => k.encodeRecord(input).buffer);
 
     const codec = compression & COMPRESSION_CODEC_MASK;
     const body = new k.Encoder()

@@ -35,8 +35,12 @@ const message = fc.record(
       fc.oneof(headerValue, fc.array(headerValue, { maxLength: 3 })),
       { maxKeys: 3 },
     ),
-    // Producer timestamps as ours are (ms since epoch, as text), a little before or after "now".
-    timestamp: fc.integer({ min: NOW - 5_000_000, max: NOW + 5_000_000 }).map(String),
+    // Producer timestamps as ours are (ms since epoch, as text), a little before or after "now", and
+    // runs of one timestamp (the producer stamps many records with the same millisecond).
+    timestamp: fc.oneof(
+      fc.integer({ min: NOW - 5_000_000, max: NOW + 5_000_000 }).map(String),
+      fc.constantFrom(String(NOW), String(NOW + 1)),
+    ),
   },
   { requiredKeys: ["value"] },
 );
@@ -108,5 +112,24 @@ describe("Produce request encoder", () => {
     const [x, y] = await Promise.all([installed(a).encode(), kafkajsRequest(a).encode()]);
     expect(x.buffer.equals(y.buffer)).toBe(true);
     expect(encodeRecordBytes({ timestampDelta: 2 ** 33, value: "b" })).toBeUndefined();
+  });
+
+  it("writes large batches, with headers around records left to kafkajs, like kafkajs", async () => {
+    // More records and headers than the encoder's scratch space holds at first; every 500th record has
+    // a timestamp delta beyond 32 bits (kafkajs encodes it) between records whose headers we encode.
+    const messages = Array.from({ length: 3000 }, (_, i) => ({
+      key: i % 3 === 0 ? null : `room-${i % 7}`,
+      value: i % 5 === 0 ? Buffer.from(`bytes ${i}`) : `value ${i} ✓`,
+      headers: { a: `h${i}`, "b-é": [Buffer.from([i & 0xff]), "x"] },
+      timestamp: String(i % 500 === 250 ? NOW + 2 ** 33 : NOW + (i >> 4)),
+    }));
+    const a: ProduceArgs = {
+      acks: -1,
+      timeout: 30_000,
+      compression: 1,
+      topicData: [{ topic: "t", partitions: [{ partition: 0, messages }] }],
+    };
+    const [x, y] = await Promise.all([installed(a).encode(), kafkajsRequest(a).encode()]);
+    expect(x.buffer.equals(y.buffer)).toBe(true);
   });
 });
