@@ -1,8 +1,14 @@
-// Producer throughput against a real broker, three ways, same records (120-byte readings keyed by room),
-// same broker, same run, acks=all:
-//   layer_msgs_per_s  our KafkaProducer (kafka/dist), defaults: micro-batching, gzip, idempotent;
-//   kcat_msgs_per_s   kcat (librdkafka) producing the same records with gzip: this machine's practical limit;
-//   naive_msgs_per_s  plain kafkajs, one awaited send() per record: what a user would write first.
+// Producer throughput against a real broker, same records (120-byte readings keyed by room), same broker,
+// same run, acks=all:
+//   layer_msgs_per_s       our KafkaProducer (kafka/dist), defaults: micro-batching, gzip, idempotent,
+//                          records handed over with enqueue(), a delivery callback per record: the layer's
+//                          call for bulk producers (the bridge uses it), as kcat gets a delivery report
+//                          per message from librdkafka;
+//   layer_send_msgs_per_s  the same with send(), a promise per record (what kafka-out and `homestream sim`
+//                          use): the promise machinery costs about 1 µs of CPU per record on top;
+//   kcat_msgs_per_s        kcat (librdkafka) producing the same records with gzip: this machine's practical
+//                          limit;
+//   naive_msgs_per_s       plain kafkajs, one awaited send() per record: what a user would write first.
 // Each client is timed over the same span: from before it connects (kcat: before its process starts,
 // so its start-up, connect and metadata are in; the layer: before createKafkaClient and connect()) to the
 // last acknowledgement. Every round checks the topic's end offsets hold exactly the records sent. Each
@@ -69,7 +75,8 @@ async function newTopic(admin, label) {
   return topic;
 }
 
-async function layerRound(brokers, topic, data) {
+/** `api`: "enqueue" (a delivery callback per record) or "send" (a promise per record). */
+async function layerRound(brokers, topic, data, api) {
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   const client = createKafkaClient({ brokers, clientId: "bench-layer" });
@@ -79,10 +86,14 @@ async function layerRound(brokers, topic, data) {
   const onError = () => {
     failed++;
   };
+  const onDelivery = (err) => {
+    if (err) failed++;
+  };
   for (const r of data) {
     // Pace on the bounded buffer rather than be rejected by it (what the bridge does with its ack window).
     if (producer.buffered >= producer.config.maxBufferedRecords) await producer.waitForRoom();
-    producer.send(r).catch(onError);
+    if (api === "send") producer.send(r).catch(onError);
+    else producer.enqueue(r, onDelivery);
   }
   await producer.close();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -163,8 +174,9 @@ async function main() {
       out.end();
     });
 
-    log(`warm-up (${Math.min(RECORDS, 50_000)} records through the layer)`);
-    await layerRound(brokers, await newTopic(admin, "warmup"), data.slice(0, 50_000));
+    log(`warm-up (${Math.min(RECORDS, 50_000)} records through the layer, each way)`);
+    await layerRound(brokers, await newTopic(admin, "warmup"), data.slice(0, 50_000), "enqueue");
+    await layerRound(brokers, await newTopic(admin, "warmup"), data.slice(0, 50_000), "send");
 
     const rounds = [];
     const measure = async (what, topic, expected, { seconds, cpuSeconds }) => {
@@ -184,14 +196,27 @@ async function main() {
     };
     const runLayer = async (r) => {
       const topic = await newTopic(admin, "layer");
-      r.layer = await measure("layer", topic, RECORDS, await layerRound(brokers, topic, data));
+      r.layer = await measure("layer", topic, RECORDS, await layerRound(brokers, topic, data, "enqueue"));
+    };
+    const runLayerSend = async (r) => {
+      const topic = await newTopic(admin, "layer-send");
+      r.layerSend = await measure(
+        "layer send()",
+        topic,
+        RECORDS,
+        await layerRound(brokers, topic, data, "send"),
+      );
     };
     for (let round = 1; round <= ROUNDS; round++) {
       log(`round ${round}/${ROUNDS}`);
       const r = {};
-      // Alternate who goes first, so neither always meets a broker still busy with the other's data.
-      for (const run of round % 2 ? [runKcat, runLayer] : [runLayer, runKcat]) await run(r);
-      log(`  layer/kcat this round: ${(r.layer.rate / r.kcat.rate).toFixed(2)}`);
+      // Alternate who goes first, so neither always meets a broker still busy with the other's data; kcat
+      // and the layer's enqueue() run next to each other, for the ratio.
+      const order = round % 2 ? [runKcat, runLayer, runLayerSend] : [runLayerSend, runLayer, runKcat];
+      for (const run of order) await run(r);
+      log(
+        `  layer/kcat this round: ${(r.layer.rate / r.kcat.rate).toFixed(2)} (send(): ${(r.layerSend.rate / r.kcat.rate).toFixed(2)})`,
+      );
       rounds.push(r);
     }
     const naiveData = data.slice(0, NAIVE_RECORDS);
@@ -226,6 +251,18 @@ async function main() {
         rounds.map((r) => r.layer.cpu),
         2,
       ),
+      layer_send_msgs_per_s: stat(
+        rounds.map((r) => r.layerSend.rate),
+        0,
+      ),
+      layer_send_vs_kcat: stat(
+        rounds.map((r) => r.layerSend.rate / r.kcat.rate),
+        2,
+      ),
+      layer_send_cpu_us_per_msg: stat(
+        rounds.map((r) => r.layerSend.cpu),
+        2,
+      ),
       kcat_cpu_us_per_msg: stat(
         rounds.map((r) => r.kcat.cpu),
         2,
@@ -234,6 +271,7 @@ async function main() {
       naive_cpu_us_per_msg: Math.round(naive.cpu * 100) / 100,
       timing:
         "each client from before it connects (kcat: before its process starts) to its last acknowledgement",
+      layer_api: "enqueue() with a delivery callback per record; layer_send: send(), a promise per record",
       records: RECORDS,
       naive_records: NAIVE_RECORDS,
       record_bytes: RECORD_BYTES,

@@ -3,6 +3,7 @@
 //   await kafka.ensureTopic({ topic: "home_sensors", partitions: 3 });
 //   const producer = kafka.producer({ topic: "home_sensors" });     // acks all, gzip, idempotent
 //   const { partition, offset } = await producer.send({ key: room, value: json, headers });
+//   producer.enqueue(record, (err, partition, offset) => …);  // the same without a promise: bulk producers
 //   const consumer = kafka.consumer({ groupId, topics: "home_sensors" }, async (r, record) => …);
 //   await consumer.start();  …  await consumer.stop(); await producer.close();
 // Both emit "status" events ({ state, error, counters }) and have stats().
