@@ -189,12 +189,13 @@ describe("hs-sensor-sim", () => {
   });
 
   it("reports an invalid configuration", async () => {
-    await helper.load(sensorSim, flow({ mode: "random", seed: -1, faults: "gremlins" }));
+    await helper.load(sensorSim, flow({ mode: "random", seed: -1, faults: "gremlins", batch: "0" }));
     let caught = message("caught");
     helper.getNode("sim").receive({ payload: "start" });
     const text = (await caught).error?.message;
     expect(text).toMatch(/seed: must be at least 0/);
     expect(text).toMatch(/faults: unknown fault "gremlins"/);
+    expect(text).toMatch(/batch: must be at least 1, got "0"/);
     await helper.unload();
     await helper.load(sensorSim, flow({ mode: "replay", file: "" }));
     caught = message("caught");
