@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { expect } from "vitest";
 import { ROOT } from "../start/run-start.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -132,10 +133,21 @@ export async function importExample(page: Page, name: string): Promise<string> {
   const item = library.getByText(name, { exact: true });
   if (!(await item.isVisible()))
     await library.getByText("@homestream/node-red-smart-home", { exact: true }).click();
-  await item.click();
+  // Import is enabled once the example's flow has loaded; a click that landed while the tree was
+  // still opening selects nothing, so click again (at most three times) until it is.
+  const ok = page.locator("#red-ui-clipboard-dialog-ok");
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await item.click();
+    try {
+      await expect.poll(() => ok.isEnabled(), { timeout: 5000 }).toBe(true);
+      break;
+    } catch {
+      // not loaded: the next attempt clicks again (the last one's failure shows at ok.click())
+    }
+  }
   const notes = page.locator(".red-ui-notification");
   const before = await notes.count();
-  await page.locator("#red-ui-clipboard-dialog-ok").click();
+  await ok.click();
   const note = notes.nth(before);
   await note.waitFor({ state: "visible", timeout: 10_000 });
   const text = (await note.textContent()) ?? "";
