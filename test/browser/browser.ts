@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { expect } from "vitest";
-import { ROOT } from "../start/run-start.js";
+import { ROOT, type StartedHomestream, startHomestream } from "../start/run-start.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const ARTIFACTS = path.join(ROOT, "test-artifacts");
@@ -155,4 +155,24 @@ export async function importExample(page: Page, name: string): Promise<string> {
   await page.mouse.move(700, 700);
   await page.locator("#red-ui-workspace-chart").click({ position: { x: 500, y: 650 } });
   return text;
+}
+
+/**
+ * `homestream start` with no flow (its data under `dataDir`, editor and broker on free ports) and a
+ * browser with its editor open: the starting point of a test that builds its flow in the editor.
+ */
+export async function freshEditor(dataDir: string): Promise<{ run: StartedHomestream; browser: Browser }> {
+  const run = await startHomestream([
+    "--port",
+    "0",
+    "--mqtt-port",
+    "0",
+    "--data-dir",
+    dataDir,
+    "--flow",
+    "none",
+  ]);
+  const browser = await openBrowser();
+  await openEditor(browser.page, run.editor);
+  return { run, browser };
 }

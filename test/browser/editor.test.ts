@@ -6,16 +6,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OUR_TYPES } from "../nodes/our-nodes.js";
-import { type StartedHomestream, startHomestream } from "../start/run-start.js";
-import {
-  type Browser,
-  deploy,
-  importExample,
-  invalidNodes,
-  openBrowser,
-  openEditor,
-  screenshot,
-} from "./browser.js";
+import type { StartedHomestream } from "../start/run-start.js";
+import { type Browser, deploy, freshEditor, importExample, invalidNodes, screenshot } from "./browser.js";
 
 interface FlowNode {
   id: string;
@@ -29,22 +21,6 @@ async function deployedFlows(editor: string): Promise<FlowNode[]> {
 }
 
 /** A Node-RED with our package and nothing deployed, and a browser on its editor. */
-async function freshEditor(dir: string, name: string): Promise<{ run: StartedHomestream; browser: Browser }> {
-  const run = await startHomestream([
-    "--port",
-    "0",
-    "--mqtt-port",
-    "0",
-    "--data-dir",
-    path.join(dir, name),
-    "--flow",
-    "none",
-  ]);
-  const browser = await openBrowser();
-  await openEditor(browser.page, run.editor);
-  return { run, browser };
-}
-
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "hs-browser-"));
@@ -57,7 +33,7 @@ describe("the editor", () => {
   let run: StartedHomestream;
   let browser: Browser;
   beforeAll(async () => {
-    ({ run, browser } = await freshEditor(dir, "editor"));
+    ({ run, browser } = await freshEditor(path.join(dir, "editor")));
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
@@ -143,7 +119,7 @@ describe("the Kafka example", () => {
   it("imports from Import > Examples into a fresh editor and deploys without errors", {
     timeout: 90_000,
   }, async () => {
-    const { run, browser } = await freshEditor(dir, "kafka-example");
+    const { run, browser } = await freshEditor(path.join(dir, "kafka-example"));
     try {
       const page = browser.page;
       expect(await importExample(page, "kafka-out")).toMatch(/Imported/);

@@ -7,16 +7,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StartedHomestream, startHomestream } from "../start/run-start.js";
-import {
-  type Browser,
-  deploy,
-  importExample,
-  invalidNodes,
-  openBrowser,
-  openEditor,
-  screenshot,
-} from "./browser.js";
+import type { StartedHomestream } from "../start/run-start.js";
+import { type Browser, deploy, freshEditor, importExample, invalidNodes, screenshot } from "./browser.js";
 
 interface FlowNode {
   id: string;
@@ -30,18 +22,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "hs-browser-batch-"));
-  run = await startHomestream([
-    "--port",
-    "0",
-    "--mqtt-port",
-    "0",
-    "--data-dir",
-    path.join(dir, "data"),
-    "--flow",
-    "none",
-  ]);
-  browser = await openBrowser();
-  await openEditor(browser.page, run.editor);
+  ({ run, browser } = await freshEditor(path.join(dir, "data")));
 }, 90_000);
 
 afterAll(async () => {

@@ -86,6 +86,18 @@ function itemsReceived(id: string, count: number, timeoutMs = 5000): Promise<Msg
   });
 }
 
+/** The stream to node "one" a reading per message (msg.index), and to node "many" in batches (msg.batch). */
+function feedOneAndMany(stream: readonly unknown[]): void {
+  stream.forEach((payload, index) => {
+    helper.getNode("one").receive({ payload, index });
+  });
+  chunks(stream, BATCH).forEach((payload, batch) => {
+    helper.getNode("many").receive({ payload, batch });
+  });
+}
+
+const topicsAndPayloads = (ms: Msg[]) => ms.map((m) => [m.topic, m.payload]);
+
 /** How many of the batches hold one of `indexes`. */
 const batchesHolding = (indexes: readonly number[]) =>
   new Set(indexes.map((i) => Math.floor(i / BATCH))).size;
@@ -129,15 +141,9 @@ describe("batches of readings", () => {
     const oneLate = messages("oneLate", expectedLate.length, 10_000);
     const manyLate = collector("manyLate");
     const caught = collector("caught");
-    stream.forEach((payload, index) => {
-      helper.getNode("one").receive({ payload, index });
-    });
-    chunks(stream, BATCH).forEach((payload, batch) => {
-      helper.getNode("many").receive({ payload, batch });
-    });
+    feedOneAndMany(stream);
 
-    const results = (ms: Msg[]) => ms.map((m) => [m.topic, m.payload]);
-    expect(results(await manyResults)).toEqual(results(await oneResults));
+    expect(topicsAndPayloads(await manyResults)).toEqual(topicsAndPayloads(await oneResults));
     expect((await oneResults).map((m) => m.payload)).toEqual(expected);
     expect((await oneLate).map((m) => m.payload)).toEqual(expectedLate);
     // late readings: one message per batch that had any, holding that batch's late ones in order
@@ -175,14 +181,8 @@ describe("batches of readings", () => {
     const oneEvents = messages("oneEvents", expected.length, 10_000);
     const manyEvents = messages("manyEvents", expected.length, 10_000);
     const caught = collector("caught");
-    stream.forEach((payload, index) => {
-      helper.getNode("one").receive({ payload, index });
-    });
-    chunks(stream, BATCH).forEach((payload, batch) => {
-      helper.getNode("many").receive({ payload, batch });
-    });
-    const events = (ms: Msg[]) => ms.map((m) => [m.topic, m.payload]);
-    expect(events(await manyEvents)).toEqual(events(await oneEvents));
+    feedOneAndMany(stream);
+    expect(topicsAndPayloads(await manyEvents)).toEqual(topicsAndPayloads(await oneEvents));
     expect((await oneEvents).map((m) => m.payload)).toEqual(expected);
     await caught.waitFor(expectedRejected.length + batchesHolding(expectedRejected));
     expect(rejectedBy(caught.msgs, "one")).toEqual(expectedRejected);
