@@ -128,17 +128,21 @@ export function createProduceRequestV3(k: KafkajsInternals) {
     expectResponse: () => acks !== 0,
     encode: async () => {
       // Partitions are encoded (compressed, in the thread pool) side by side rather than one after
-      // another; the request lists them in their original order all the same.
-      const batches = topicData.map(({ partitions }) =>
-        Promise.all(
-          partitions.map(({ firstSequence = 0, messages }) =>
-            recordBatch(messages, compression, !!transactionalId, producerId, producerEpoch, firstSequence),
+      // another; the request lists them in their original order all the same. One Promise.all over
+      // every topic: the first failure rejects encode(), and any later one is handled with it (not
+      // left as an unhandled rejection).
+      const batches = await Promise.all(
+        topicData.map(({ partitions }) =>
+          Promise.all(
+            partitions.map(({ firstSequence = 0, messages }) =>
+              recordBatch(messages, compression, !!transactionalId, producerId, producerEpoch, firstSequence),
+            ),
           ),
         ),
       );
       const topics: Encoder[] = [];
       for (const [t, { topic, partitions }] of topicData.entries()) {
-        const encoded = (await batches[t]) ?? [];
+        const encoded = batches[t] ?? [];
         const encodedPartitions = partitions.map(({ partition }, i) => {
           const batch = encoded[i] as Encoder;
           return new k.Encoder().writeInt32(partition).writeInt32(batch.size()).writeEncoder(batch);

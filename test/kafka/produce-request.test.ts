@@ -98,6 +98,33 @@ describe("Produce request encoder", () => {
     );
   });
 
+  it("rejects once when records of several topics cannot be encoded, leaving no rejection unhandled", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      // a header value that is not text or bytes (a caller outside the types): kafkajs's record encoder throws
+      const bad = { value: "v", headers: { h: undefined as unknown as string }, timestamp: String(NOW) };
+      const a: ProduceArgs = {
+        acks: -1,
+        timeout: 1000,
+        compression: 0,
+        topicData: ["t1", "t2", "t3"].map((topic) => ({
+          topic,
+          partitions: [{ partition: 0, messages: [bad] }],
+        })),
+      };
+      await expect(installed(a).encode()).rejects.toThrow(TypeError);
+      await expect(kafkajsRequest(a).encode()).rejects.toThrow(TypeError);
+      // unhandled rejections are reported after the microtask queue drains
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
   it("writes records without a timestamp, or with deltas beyond 32 bits, like kafkajs", async () => {
     const messages = [
       { value: "a" },
