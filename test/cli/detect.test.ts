@@ -1,16 +1,17 @@
 // `homestream detect` end to end: the built CLI on a generated log (mixed timestamp forms and
 // value spellings, malformed and blank lines, event-time disorder), checked against the
 // brute-force oracle of test/core.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { AnomalyEvent } from "../../core/light-presence.js";
 import { type Op, type OracleOptions, oracleDetect } from "../core/light-presence-oracle.js";
 import { homestream, requireBuiltCli } from "./built-cli.js";
 
 const built = requireBuiltCli();
 const dir = mkdtempSync(join(tmpdir(), "homestream-detect-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** `homestream detect ...args`, the built bin in a real process. */
 function detect(args: string[], stdin?: string) {

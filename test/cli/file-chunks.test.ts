@@ -1,12 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { fileChunks } from "../../cli/file-chunks.js";
 
 const dir = mkdtempSync(join(tmpdir(), "homestream-chunks-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("fileChunks", () => {
   it("gives the file's bytes in order, whatever the chunk size", async () => {

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { parse } from "csv-parse/sync";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../cli/errors.js";
 import { runStats, type StatsFlags, statsOptions } from "../../cli/stats.js";
 import type { WindowResult } from "../../core/window-engine.js";
@@ -18,6 +18,7 @@ import {
 import { homestream, requireBuiltCli } from "./built-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "homestream-stats-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const T0 = Date.UTC(2026, 10, 27, 21, 0, 0); // November: Europe/Paris is UTC+1 all day
 
 /** Small seeded generator (mulberry32), so the log is the same on every run. */

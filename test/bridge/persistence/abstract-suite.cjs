@@ -3,7 +3,7 @@
 // as bridge/embedded-broker.ts builds it. Run by persistence.test.ts (vitest) with `node --test`.
 "use strict";
 const { test } = require("node:test");
-const { mkdtempSync } = require("node:fs");
+const { mkdtempSync, rmSync } = require("node:fs");
 const { tmpdir } = require("node:os");
 const path = require("node:path");
 const abstractSuite = require("aedes-persistence/abstract.js");
@@ -11,6 +11,7 @@ const LevelPersistence = require("aedes-persistence-level/asyncPersistence.js");
 const { ClassicLevel } = require("classic-level");
 
 const root = mkdtempSync(path.join(tmpdir(), "hs-aedes-persistence-"));
+process.on("exit", () => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 
 abstractSuite({
