@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { spread } from "./spread.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const BATCH = Number(process.env.BENCH_BATCH ?? 100);
@@ -40,18 +41,19 @@ function run(batch) {
   });
 }
 
-function spread(values) {
-  const v = [...values].sort((a, b) => a - b);
-  return { median: v[Math.floor((v.length - 1) / 2)], min: v[0], max: v.at(-1) };
-}
-
 function summary(runs) {
   return {
     readings_per_message: runs[0].readings_per_message,
     pipeline_readings_per_s: spread(runs.map((r) => r.pipeline_readings_per_s)),
-    cpu_us_per_reading: spread(runs.map((r) => r.cpu_us_per_reading)),
+    cpu_us_per_reading: spread(
+      runs.map((r) => r.cpu_us_per_reading),
+      2,
+    ),
     readings_per_cpu_s: spread(runs.map((r) => r.readings_per_cpu_s)),
-    cpu_share: spread(runs.map((r) => r.cpu_share)),
+    cpu_share: spread(
+      runs.map((r) => r.cpu_share),
+      2,
+    ),
     peak_rss_mb: spread(runs.map((r) => r.peak_rss_mb)),
   };
 }

@@ -223,25 +223,28 @@ export class ReadingLineScanner {
       const run = runs[i] as ByteRun;
       if (pos + run.length > end || !this.matches(pos, run)) return -1;
       pos += run.length;
-      const field = fields[i];
-      if (field === FIELD_VALUE) {
-        pos = this.number(pos);
-        if (pos < 0) return -1;
-        this.value = this.num;
-      } else if (field === FIELD_TIMESTAMP) {
-        pos = this.timestampString(pos);
-        if (pos < 0) return -1;
-      } else {
-        pos = this.nameString(pos, field as number);
-        if (pos < 0) return -1;
-        if (field === FIELD_ROOM) this.room = this.name;
-        else if (field === FIELD_SENSOR) this.sensorType = this.name;
-        else this.deviceId = this.name;
-      }
+      pos = this.fieldValue(pos, fields[i] as number);
+      if (pos < 0) return -1;
     }
     const close = runs[5] as ByteRun;
     if (pos + close.length > end || !this.matches(pos, close)) return -1;
     return this.checked(pos + close.length);
+  }
+
+  /** The value of `field` at `pos`, kept in its member: the index after it, or -1. */
+  private fieldValue(pos: number, field: number): number {
+    if (field === FIELD_VALUE) {
+      const after = this.number(pos);
+      if (after >= 0) this.value = this.num;
+      return after;
+    }
+    if (field === FIELD_TIMESTAMP) return this.timestampString(pos);
+    const after = this.nameString(pos, field);
+    if (after < 0) return -1;
+    if (field === FIELD_ROOM) this.room = this.name;
+    else if (field === FIELD_SENSOR) this.sensorType = this.name;
+    else this.deviceId = this.name;
+    return after;
   }
 
   /** The layout of the line at `start`, just read field by field. */
@@ -284,20 +287,8 @@ export class ReadingLineScanner {
       const k = fieldsRead++;
       this.order[k] = field;
       this.valueStart[k] = pos;
-      if (field === FIELD_VALUE) {
-        pos = this.number(pos);
-        if (pos < 0) return -1;
-        this.value = this.num;
-      } else if (field === FIELD_TIMESTAMP) {
-        pos = this.timestampString(pos);
-        if (pos < 0) return -1;
-      } else {
-        pos = this.nameString(pos, field);
-        if (pos < 0) return -1;
-        if (field === FIELD_ROOM) this.room = this.name;
-        else if (field === FIELD_SENSOR) this.sensorType = this.name;
-        else this.deviceId = this.name;
-      }
+      pos = this.fieldValue(pos, field);
+      if (pos < 0) return -1;
       this.valueEnd[k] = pos;
       pos = this.skipSpace(pos);
       if (pos >= end) return -1;

@@ -173,25 +173,25 @@ export async function forEachReading(
         await accept(n, parseReadingJson(text, { timeZone }));
       }
     };
+    /** A line the scanner read: counted, and handed on. */
+    const scanned = (reading: TimedReading): void | Promise<void> => {
+      n++;
+      summary.lines++;
+      summary.readings++;
+      return onReading(reading);
+    };
     await forEachSegment(
       source,
       (buf, start, end) => {
         const fast = scanner.scan(buf, start, end);
-        if (fast === undefined) return general(buf.toString("utf8", start, end));
-        n++;
-        summary.lines++;
-        summary.readings++;
-        return onReading(fast);
+        return fast === undefined ? general(buf.toString("utf8", start, end)) : scanned(fast);
       },
       // Most lines: read in place, the scanner finding their end as it goes.
       (buf, start, limit) => {
         const fast = scanner.scanLine(buf, start, limit);
         if (fast === undefined) return -1;
-        n++;
-        summary.lines++;
-        summary.readings++;
         const next = scanner.next;
-        const pending = onReading(fast);
+        const pending = scanned(fast);
         return pending ? pending.then(() => next) : next;
       },
     );

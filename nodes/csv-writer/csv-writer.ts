@@ -8,6 +8,7 @@ import { StatusThrottle } from "../shared/status.js";
 import { failEveryMessage } from "../shared/unusable.js";
 import { csvWriterConfig } from "./config.js";
 import { CsvSink } from "./csv-sink.js";
+import type { Confined } from "./file-path.js";
 
 interface Job {
   msg: NodeMessage;
@@ -58,7 +59,7 @@ function register(RED: NodeAPI): void {
         // Rows for the same file in one write, files in first-seen order, messages in order.
         const byFile = new Map<string, Job[]>();
         // one clock reading for the batch, so each file name is resolved once
-        const targets = new Map<string | undefined, ReturnType<CsvSink["resolve"]>>();
+        const targets = new Map<string | undefined, Confined>();
         for (const job of batch) {
           let target = targets.get(job.fileName);
           if (target === undefined) {

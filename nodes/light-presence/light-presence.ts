@@ -1,7 +1,8 @@
 // Node-RED adapter: hs-light-presence feeds each reading (or each reading of a batch, an array in
-// msg.payload) to the core LightPresenceDetector and sends the anomaly events it returns. A wall-clock tick advances the detector's event-time
-// clock while no readings arrive, so a grace period, a reminder or a presence age limit can run
-// out in a quiet house (event time is assumed to pass at wall-clock speed meanwhile).
+// msg.payload) to the core LightPresenceDetector and sends the anomaly events it returns. A
+// wall-clock tick advances the detector's event-time clock while no readings arrive, so a grace
+// period, a reminder or a presence age limit can run out in a quiet house (event time is assumed
+// to pass at wall-clock speed meanwhile).
 import { restoreDetector, snapshotDetector } from "@homestream/core/detector-state";
 import { type AnomalyEvent, LightPresenceDetector } from "@homestream/core/light-presence";
 import { isControlOnly } from "../shared/control.js";

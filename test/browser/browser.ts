@@ -176,3 +176,16 @@ export async function freshEditor(dataDir: string): Promise<{ run: StartedHomest
   await openEditor(browser.page, run.editor);
   return { run, browser };
 }
+
+/** A node of a deployed flow as the admin API lists it. */
+export interface FlowNode {
+  id: string;
+  type: string;
+  [key: string]: unknown;
+}
+
+/** The flows deployed on the Node-RED at `editor` (its admin URL, ending in "/"). */
+export async function deployedFlows(editor: string): Promise<FlowNode[]> {
+  const res = await fetch(`${editor}flows`, { headers: { "Node-RED-API-Version": "v1" } });
+  return (await res.json()) as FlowNode[];
+}

@@ -7,18 +7,15 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OUR_TYPES } from "../nodes/our-nodes.js";
 import type { StartedHomestream } from "../start/run-start.js";
-import { type Browser, deploy, freshEditor, importExample, invalidNodes, screenshot } from "./browser.js";
-
-interface FlowNode {
-  id: string;
-  type: string;
-  [key: string]: unknown;
-}
-
-async function deployedFlows(editor: string): Promise<FlowNode[]> {
-  const res = await fetch(`${editor}flows`, { headers: { "Node-RED-API-Version": "v1" } });
-  return (await res.json()) as FlowNode[];
-}
+import {
+  type Browser,
+  deploy,
+  deployedFlows,
+  freshEditor,
+  importExample,
+  invalidNodes,
+  screenshot,
+} from "./browser.js";
 
 /** A Node-RED with our package and nothing deployed, and a browser on its editor. */
 let dir: string;

@@ -8,13 +8,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StartedHomestream } from "../start/run-start.js";
-import { type Browser, deploy, freshEditor, importExample, invalidNodes, screenshot } from "./browser.js";
-
-interface FlowNode {
-  id: string;
-  type: string;
-  [key: string]: unknown;
-}
+import {
+  type Browser,
+  deploy,
+  deployedFlows,
+  freshEditor,
+  importExample,
+  invalidNodes,
+  screenshot,
+} from "./browser.js";
 
 let dir: string;
 let run: StartedHomestream;
@@ -61,9 +63,7 @@ describe("sensor-sim batches in the editor", () => {
     );
     expect(await deploy(page)).toMatch(/Successfully deployed/);
 
-    const deployed = (await (
-      await fetch(`${run.editor}flows`, { headers: { "Node-RED-API-Version": "v1" } })
-    ).json()) as FlowNode[];
+    const deployed = await deployedFlows(run.editor);
     const sims = deployed.filter((n) => n.type === "hs-sensor-sim");
     expect(sims.map((n) => String(n.batch)).sort()).toEqual(["1", "50"]);
 

@@ -8,13 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StartedHomestream } from "../start/run-start.js";
-import { type Browser, deploy, freshEditor, invalidNodes, screenshot } from "./browser.js";
-
-interface FlowNode {
-  id: string;
-  type: string;
-  [key: string]: unknown;
-}
+import { type Browser, deploy, deployedFlows, freshEditor, invalidNodes, screenshot } from "./browser.js";
 
 let dir: string;
 let run: StartedHomestream;
@@ -132,9 +126,7 @@ describe("windowed-stats in the editor, any message", () => {
     }, wsId);
     expect(await deploy(page)).toMatch(/Successfully deployed/);
 
-    const deployed = (await (
-      await fetch(`${run.editor}flows`, { headers: { "Node-RED-API-Version": "v1" } })
-    ).json()) as FlowNode[];
+    const deployed = await deployedFlows(run.editor);
     const ws = deployed.find((n) => n.type === "hs-windowed-stats");
     expect(ws).toMatchObject({
       inputMode: "message",

@@ -11,6 +11,17 @@ async function segments(chunks: Array<Buffer | string>): Promise<string[]> {
   return out;
 }
 
+/** `bytes` cut into chunks of the given sizes, taken in turn. */
+function chunked(bytes: Buffer, sizes: readonly number[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let at = 0, i = 0; at < bytes.length; i++) {
+    const n = sizes[i % sizes.length] as number;
+    chunks.push(bytes.subarray(at, at + n));
+    at += n;
+  }
+  return chunks;
+}
+
 describe("forEachSegment", () => {
   it("cuts at every LF however the bytes are chunked, keeping a last line without LF", async () => {
     await fc.assert(
@@ -18,13 +29,7 @@ describe("forEachSegment", () => {
         fc.array(fc.constantFrom("a", "\u00e9", "\n", "\r", "{}", "x y"), { maxLength: 40 }),
         fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 10 }),
         async (parts, sizes) => {
-          const bytes = Buffer.from(parts.join(""), "utf8");
-          const chunks: Buffer[] = [];
-          for (let at = 0, i = 0; at < bytes.length; i++) {
-            const n = sizes[i % sizes.length] as number;
-            chunks.push(bytes.subarray(at, at + n));
-            at += n;
-          }
+          const chunks = chunked(Buffer.from(parts.join(""), "utf8"), sizes);
           const expected = parts.join("").split("\n");
           if (expected[expected.length - 1] === "") expected.pop();
           expect(await segments(chunks)).toEqual(expected);
@@ -41,13 +46,7 @@ describe("forEachSegment", () => {
         fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 10 }),
         fc.boolean(),
         async (parts, sizes, waits) => {
-          const bytes = Buffer.from(parts.join(""), "utf8");
-          const chunks: Buffer[] = [];
-          for (let at = 0, i = 0; at < bytes.length; i++) {
-            const n = sizes[i % sizes.length] as number;
-            chunks.push(bytes.subarray(at, at + n));
-            at += n;
-          }
+          const chunks = chunked(Buffer.from(parts.join(""), "utf8"), sizes);
           const seen: string[] = [];
           // Takes lines starting with "a" whose "\n" it finds before the limit, as a scanner would.
           const readLine = (buf: Buffer, start: number, limit: number): number | Promise<number> => {
